@@ -1,0 +1,29 @@
+"""scikit-learn compatible neural-network estimators.
+
+``import sknn_estimators`` is cheap: each public name is imported from its
+module on first use (PEP 562), and TensorFlow only when a Keras model is built
+or loaded.
+"""
+
+import importlib
+
+__version__ = "0.1.0.dev0"
+
+_LAZY = {
+    "FashionCNNClassifier": "sknn_estimators._cnn",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sknn_estimators' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

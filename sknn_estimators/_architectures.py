@@ -1,0 +1,125 @@
+"""Pure Keras model builders: no scikit-learn here.
+
+Every random piece of a model (weight initialisers, dropout masks, augmentation)
+gets its own integer seed drawn from ``seed``, so that a model built twice with
+the same seed is the same model, without touching any process-wide random state.
+"""
+
+import numpy as np
+
+
+def build_cnn(
+    input_shape,
+    n_classes,
+    *,
+    conv_filters=(32, 64, 128),
+    kernel_size=3,
+    dense_units=(128,),
+    negative_slope=0.1,
+    dropout=0.0,
+    batch_normalization=False,
+    l2=0.0,
+    augmentation=False,
+    dtype_policy="float32",
+    seed=None,
+):
+    """Build the tutorial's Fashion-MNIST CNN (or a variant of it).
+
+    Each convolution block is ``Conv2D(filters, kernel_size, padding="same")``,
+    optional ``BatchNormalization``, ``LeakyReLU(negative_slope)``,
+    ``MaxPooling2D(2, padding="same")`` and optional ``Dropout``. Then
+    ``Flatten``, one ``Dense`` + ``LeakyReLU`` (+ ``Dropout``) per entry of
+    ``dense_units``, and a softmax ``Dense(n_classes)`` kept in float32.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(height, width, channels)`` of one image.
+    n_classes : int
+        Number of output units.
+    conv_filters : tuple of int, default=(32, 64, 128)
+        Filters of each convolution block.
+    kernel_size : int, default=3
+        Side of the square convolution kernels.
+    dense_units : tuple of int, default=(128,)
+        Units of each hidden dense layer.
+    negative_slope : float, default=0.1
+        Slope of every LeakyReLU for negative inputs.
+    dropout : float or tuple of float, default=0.0
+        Dropout rate after each block, one rate for all blocks or one per
+        block (``len(conv_filters) + len(dense_units)`` values). 0 adds no layer.
+    batch_normalization : bool, default=False
+        Add ``BatchNormalization`` after each convolution and hidden dense layer.
+    l2 : float, default=0.0
+        L2 penalty factor on the kernels of every convolution and dense layer.
+    augmentation : bool, default=False
+        Add light training-time augmentation (random horizontal flip, shifts
+        of up to 10% of the image); inactive at inference.
+    dtype_policy : str, default="float32"
+        Keras dtype policy of the hidden layers, e.g. ``"mixed_bfloat16"``. It is
+        set on this model's layers only, never as the global policy.
+    seed : int or None, default=None
+        Seed from which every layer's seed is drawn.
+
+    Returns
+    -------
+    model : keras.Sequential
+        The uncompiled model.
+    """
+    import keras
+
+    rng = np.random.RandomState(seed)
+
+    def next_seed():
+        return int(rng.randint(np.iinfo(np.int32).max))
+
+    n_blocks = len(conv_filters) + len(dense_units)
+    rates = (
+        tuple(dropout) if isinstance(dropout, tuple | list) else (dropout,) * n_blocks
+    )
+    regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
+
+    def dense_kwargs():
+        return dict(
+            kernel_initializer=keras.initializers.GlorotUniform(seed=next_seed()),
+            kernel_regularizer=regularizer,
+            dtype=dtype_policy,
+        )
+
+    def normalise_and_activate(layers):
+        if batch_normalization:
+            layers.append(keras.layers.BatchNormalization(dtype=dtype_policy))
+        layers.append(
+            keras.layers.LeakyReLU(negative_slope=negative_slope, dtype=dtype_policy)
+        )
+
+    layers = [keras.Input(shape=tuple(input_shape))]
+    if augmentation:
+        layers += [
+            keras.layers.RandomFlip("horizontal", seed=next_seed()),
+            keras.layers.RandomTranslation(
+                0.1, 0.1, fill_mode="constant", seed=next_seed()
+            ),
+        ]
+    for filters, rate in zip(conv_filters, rates, strict=False):
+        layers.append(
+            keras.layers.Conv2D(filters, kernel_size, padding="same", **dense_kwargs())
+        )
+        normalise_and_activate(layers)
+        layers.append(keras.layers.MaxPooling2D(2, padding="same", dtype=dtype_policy))
+        if rate > 0:
+            layers.append(
+                keras.layers.Dropout(rate, seed=next_seed(), dtype=dtype_policy)
+            )
+    layers.append(keras.layers.Flatten(dtype=dtype_policy))
+    for units, rate in zip(dense_units, rates[len(conv_filters) :], strict=False):
+        layers.append(keras.layers.Dense(units, **dense_kwargs()))
+        normalise_and_activate(layers)
+        if rate > 0:
+            layers.append(
+                keras.layers.Dropout(rate, seed=next_seed(), dtype=dtype_policy)
+            )
+    output_kwargs = dense_kwargs()
+    output_kwargs["dtype"] = "float32"
+    layers.append(keras.layers.Dense(n_classes, activation="softmax", **output_kwargs))
+    return keras.Sequential(layers, name="fashion_cnn")

@@ -1,0 +1,413 @@
+"""FashionCNNClassifier: architecture, scikit-learn workflows, input, errors, state."""
+
+import copy
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import classification_report
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, check_cv
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sknn_estimators import FashionCNNClassifier
+from sknn_estimators._architectures import build_cnn
+from tests.conftest import small_cnn
+
+
+# ---------------------------------------------------------------- architecture
+def test_default_architecture_has_the_tutorials_356234_parameters():
+    model = build_cnn((28, 28, 1), 10)
+    assert model.count_params() == 356_234
+    assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == 356_234
+
+
+def test_default_estimator_builds_the_tutorial_network_for_784_features(rng):
+    X = rng.uniform(size=(20, 784)).astype(np.float32)
+    y = np.arange(20) % 10
+    clf = FashionCNNClassifier(epochs=1, random_state=0).fit(X, y)
+    assert clf.image_shape_ == (28, 28, 1)
+    assert clf.model_.count_params() == 356_234
+    names = [type(layer).__name__ for layer in clf.model_.layers]
+    assert names == [
+        "Conv2D", "LeakyReLU", "MaxPooling2D",
+        "Conv2D", "LeakyReLU", "MaxPooling2D",
+        "Conv2D", "LeakyReLU", "MaxPooling2D",
+        "Flatten", "Dense", "LeakyReLU", "Dense",
+    ]  # fmt: skip
+
+
+def test_architecture_parameters_change_the_network(rng):
+    X = rng.uniform(size=(12, 64))
+    y = np.arange(12) % 3
+    clf = small_cnn(
+        conv_filters=(4, 6),
+        dense_units=(10, 7),
+        dropout=0.2,
+        batch_normalization=True,
+        epochs=1,
+    ).fit(X, y)
+    kinds = [type(layer).__name__ for layer in clf.model_.layers]
+    assert kinds.count("Conv2D") == 2
+    assert kinds.count("Dropout") == 4
+    assert kinds.count("BatchNormalization") == 4
+    dense = [
+        layer.units for layer in clf.model_.layers if type(layer).__name__ == "Dense"
+    ]
+    assert dense == [10, 7, 3]
+
+
+# ------------------------------------------------------- scikit-learn workflows
+def test_pipeline_after_standard_scaler_on_digits_scores_well_above_chance(digits):
+    X_train, X_test, y_train, y_test = digits
+    pipe = make_pipeline(StandardScaler(), small_cnn(image_shape=(8, 8, 1)))
+    pipe.fit(X_train, y_train)
+    accuracy = pipe.score(X_test, y_test)
+    assert accuracy > 0.85  # chance is 0.1
+    report = classification_report(y_test, pipe.predict(X_test), output_dict=True)
+    assert set(report) >= {str(c) for c in range(10)} | {"accuracy"}
+    assert report["accuracy"] == pytest.approx(accuracy)
+
+
+def test_is_a_classifier_so_cross_validation_is_stratified(digits):
+    clf = FashionCNNClassifier()
+    assert is_classifier(clf)
+    assert isinstance(
+        check_cv(3, digits[2], classifier=is_classifier(clf)), StratifiedKFold
+    )
+
+
+def test_grid_search_picks_the_same_best_parameters_with_one_and_two_processes(digits):
+    X_train, _, y_train, _ = digits
+    grid = {"epochs": [1, 6], "dense_units": [(4,), (32,)]}
+    results = []
+    for n_jobs in (1, 2):
+        search = GridSearchCV(small_cnn(), grid, cv=3, n_jobs=n_jobs)
+        search.fit(X_train[:600], y_train[:600])
+        results.append(search)
+    assert (
+        results[0].best_params_
+        == results[1].best_params_
+        == {
+            "dense_units": (32,),
+            "epochs": 6,
+        }
+    )
+    np.testing.assert_allclose(
+        results[0].cv_results_["mean_test_score"],
+        results[1].cv_results_["mean_test_score"],
+        atol=0.02,
+    )
+
+
+# ------------------------------------------------------------------ input kinds
+def test_string_labels_round_trip(digits):
+    X_train, X_test, y_train, _ = digits
+    names = np.array(["zero", "one", "two", "three", "four"])
+    y = names[y_train % 5]  # five string classes
+    clf = small_cnn(epochs=3).fit(X_train, y)
+    assert clf.classes_.tolist() == sorted(set(y))
+    assert set(clf.predict(X_test)) <= set(y)
+    proba = clf.predict_proba(X_test)
+    assert proba.shape == (len(X_test), 5)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_binary_labels(digits):
+    X_train, X_test, y_train, y_test = digits
+    clf = small_cnn().fit(X_train, y_train % 2 == 1)
+    assert clf.classes_.tolist() == [False, True]
+    assert clf.predict_proba(X_test).shape == (len(X_test), 2)
+    assert clf.score(X_test, y_test % 2 == 1) > 0.8
+
+
+@pytest.mark.parametrize("layout", ["3d", "4d"])
+def test_image_arrays_as_keras_users_pass_them(digits, fitted_cnn, layout):
+    X_train, X_test, y_train, _ = digits
+    shape = (8, 8) if layout == "3d" else (8, 8, 1)
+    clf = small_cnn().fit(X_train.reshape(-1, *shape), y_train)
+    assert clf.image_shape_ == (8, 8, 1)
+    assert clf.n_features_in_ == 64
+    expected = fitted_cnn.predict_proba(X_test)
+    np.testing.assert_array_equal(
+        clf.predict_proba(X_test.reshape(-1, *shape)), expected
+    )
+    # the flattened layout is accepted at prediction too
+    np.testing.assert_array_equal(clf.predict_proba(X_test), expected)
+
+
+def test_colour_images_keep_their_channels(rng):
+    X = rng.uniform(size=(30, 6, 6, 3))
+    y = np.arange(30) % 2
+    clf = small_cnn(epochs=1).fit(X, y)
+    assert clf.image_shape_ == (6, 6, 3)
+    assert clf.n_features_in_ == 108
+    with pytest.raises(ValueError, match=r"images of shape \(6, 6\).*fitted on images"):
+        clf.predict(X[:, :, :, 0])
+
+
+def test_dataframe_input_records_feature_names(digits):
+    X_train, X_test, y_train, _ = digits
+    columns = [f"px{i}" for i in range(64)]
+    clf = small_cnn(epochs=2).fit(pd.DataFrame(X_train, columns=columns), y_train)
+    assert clf.feature_names_in_.tolist() == columns
+    assert clf.predict(pd.DataFrame(X_test, columns=columns)).shape == (len(X_test),)
+
+
+@pytest.mark.parametrize(
+    "n_features, expected",
+    [
+        (784, (28, 28, 1)),
+        (64, (8, 8, 1)),
+        (4, (2, 2, 1)),
+        (5, (1, 5, 1)),
+        (1, (1, 1, 1)),
+    ],
+)
+def test_image_shape_is_inferred_from_the_number_of_features(rng, n_features, expected):
+    X = rng.uniform(size=(10, n_features))
+    clf = small_cnn(conv_filters=(2,), dense_units=(), epochs=1)
+    assert clf.fit(X, np.arange(10) % 2).image_shape_ == expected
+
+
+def test_image_shape_parameter_overrides_inference(rng):
+    X = rng.uniform(size=(10, 24))
+    clf = small_cnn(image_shape=(4, 3, 2), epochs=1).fit(X, np.arange(10) % 2)
+    assert clf.model_.input_shape == (None, 4, 3, 2)
+
+
+# ---------------------------------------------------------------- bad input
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_values_are_rejected(digits, bad):
+    X = digits[0][:50].copy()
+    X[3, 5] = bad
+    with pytest.raises(ValueError, match="(NaN|infinity)"):
+        small_cnn().fit(X, digits[2][:50])
+
+
+def test_wrong_feature_count_at_predict(fitted_cnn):
+    with pytest.raises(ValueError, match="X has 63 features, but FashionCNNClassifier"):
+        fitted_cnn.predict(np.zeros((2, 63)))
+
+
+def test_image_shape_that_does_not_match_the_features(digits):
+    with pytest.raises(
+        ValueError, match=r"`image_shape`=\(7, 7\) holds 49 values .* 64"
+    ):
+        small_cnn(image_shape=(7, 7)).fit(digits[0], digits[2])
+
+
+def test_single_class_is_rejected(digits):
+    with pytest.raises(ValueError, match="at least 2 classes.*got 1 class"):
+        small_cnn().fit(digits[0][:20], np.zeros(20))
+
+
+def test_empty_X_is_rejected():
+    with pytest.raises(ValueError, match="0 sample"):
+        small_cnn().fit(np.zeros((0, 64)), np.zeros(0))
+
+
+def test_predict_before_fit_raises_not_fitted():
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        small_cnn().predict(np.zeros((2, 64)))
+
+
+def test_continuous_targets_are_rejected(digits):
+    with pytest.raises(ValueError, match="Unknown label type"):
+        small_cnn().fit(digits[0][:20], np.linspace(0, 1, 20))
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"epochs": 0}, r"`epochs` must be an int >= 1, got 0"),
+        ({"epochs": 2.5}, r"`epochs` must be an int >= 1, got 2.5"),
+        ({"batch_size": -1}, r"`batch_size` must be an int >= 1"),
+        ({"learning_rate_init": 0.0}, r"`learning_rate_init` must be a float in \(0"),
+        ({"alpha": -1.0}, r"`alpha` must be a float in \[0"),
+        ({"tol": float("nan")}, r"`tol` must be a float"),
+        ({"validation_fraction": 1.0}, r"`validation_fraction` must be a float in \(0"),
+        ({"n_iter_no_change": 0}, r"`n_iter_no_change` must be an int >= 1"),
+        ({"conv_filters": (8, 0)}, r"`conv_filters` must be an int or a tuple of ints"),
+        ({"dense_units": "wide"}, r"`dense_units` must be an int or a tuple of ints"),
+        ({"kernel_size": 0}, r"`kernel_size` must be an int >= 1"),
+        ({"negative_slope": -0.1}, r"`negative_slope` must be a float in \[0"),
+        ({"dropout": 1.0}, r"`dropout` must be a float in \[0.0, 1.0\)"),
+        (
+            {"dropout": (0.1, 0.2, 0.3)},
+            r"`dropout` as a tuple needs one rate per block",
+        ),
+        ({"solver": "lbfgs"}, r"`solver` must be one of 'adam', 'sgd', 'rmsprop'"),
+        (
+            {"class_weight": "auto"},
+            r"`class_weight` must be None, 'balanced' or a dict",
+        ),
+        ({"class_weight": {0: -1}}, r"`class_weight` values must be numbers >= 0"),
+        ({"class_weight": {42: 1.0}}, r"`class_weight` names classes not in y: \[42\]"),
+        ({"verbose": 3}, r"`verbose` must be an int in \[0, 2\]"),
+        ({"early_stopping": "yes"}, r"`early_stopping` must be True or False"),
+        ({"image_shape": (2, 2, 2, 8)}, r"`image_shape` must be \(height, width\)"),
+        ({"random_state": "seed"}, r"cannot be used to seed"),
+    ],
+)
+def test_invalid_parameters_are_named_in_the_error(digits, params, message):
+    with pytest.raises(ValueError, match=message):
+        small_cnn(**params).fit(digits[0][:40], digits[2][:40])
+
+
+def test_five_dimensional_input_is_rejected():
+    with pytest.raises(
+        ValueError, match=r"X must be 2-D .* got shape \(4, 2, 2, 2, 1\)"
+    ):
+        small_cnn().fit(np.zeros((4, 2, 2, 2, 1)), [0, 1, 0, 1])
+
+
+def test_bad_validation_data(digits):
+    X, _, y, _ = digits
+    with pytest.raises(ValueError, match="must be a tuple"):
+        small_cnn(epochs=1).fit(X[:40], y[:40], validation_data=X[:10])
+    with pytest.raises(ValueError, match="labels not seen in y"):
+        small_cnn(epochs=1).fit(
+            X[:40], y[:40] % 2, validation_data=(X[:10], y[:10] + 5)
+        )
+
+
+# ------------------------------------------------------------- training state
+def test_history_has_training_and_validation_curves(digits):
+    X_train, X_test, y_train, y_test = digits
+    clf = small_cnn(epochs=3).fit(X_train, y_train, validation_data=(X_test, y_test))
+    assert set(clf.history_) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert all(len(v) == 3 for v in clf.history_.values())
+    assert clf.loss_curve_ == clf.history_["loss"]
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+    assert clf.n_iter_ == 3
+    assert clf.validation_scores_ is None and clf.best_validation_score_ is None
+    assert clf.best_loss_ == min(clf.loss_curve_)
+
+
+def test_early_stopping_keeps_the_best_validation_epoch(digits):
+    X_train, _, y_train, _ = digits
+    clf = small_cnn(
+        epochs=40, early_stopping=True, n_iter_no_change=2, validation_fraction=0.2
+    ).fit(X_train, y_train)
+    assert clf.n_iter_ < 40
+    assert len(clf.validation_scores_) == clf.n_iter_
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    assert clf.best_loss_ is None
+
+
+def test_warm_start_continues_training(digits):
+    X_train, _, y_train, _ = digits
+    clf = small_cnn(epochs=2, warm_start=True).fit(X_train, y_train)
+    model = clf.model_
+    clf.fit(X_train, y_train)
+    assert clf.model_ is model
+    assert clf.n_iter_ == 4 and len(clf.loss_curve_) == 4
+    with pytest.raises(ValueError, match="same classes"):
+        clf.fit(X_train, y_train % 3)
+
+
+def test_class_weight_shifts_predictions(digits):
+    X_train, X_test, y_train, _ = digits
+    y_binary = (y_train == 0).astype(int)  # about 10% positives
+    plain = small_cnn(epochs=2).fit(X_train, y_binary)
+    heavy = small_cnn(epochs=2, class_weight={1: 50.0}).fit(X_train, y_binary)
+    assert heavy.predict(X_test).mean() > plain.predict(X_test).mean()
+    balanced = small_cnn(epochs=2, class_weight="balanced").fit(X_train, y_binary)
+    assert balanced.predict(X_test).mean() > plain.predict(X_test).mean() * 0.9
+
+
+# ---------------------------------------------------------- reproducibility
+def test_random_state_gives_bit_identical_fits(digits, fitted_cnn):
+    X_train, X_test, y_train, _ = digits
+    again = small_cnn().fit(X_train, y_train)
+    np.testing.assert_array_equal(
+        again.predict_proba(X_test), fitted_cnn.predict_proba(X_test)
+    )
+
+
+def test_without_random_state_fits_differ(digits):
+    X_train, X_test, y_train, _ = digits
+    a = small_cnn(random_state=None, epochs=1).fit(X_train, y_train)
+    b = small_cnn(random_state=None, epochs=1).fit(X_train, y_train)
+    assert not np.array_equal(a.predict_proba(X_test), b.predict_proba(X_test))
+
+
+def test_fit_leaves_global_random_state_alone(digits):
+    X_train, _, y_train, _ = digits
+    before = np.random.get_state()[1].copy()
+    small_cnn(epochs=1).fit(X_train[:100], y_train[:100])
+    np.testing.assert_array_equal(np.random.get_state()[1], before)
+
+
+# ------------------------------------------------------- copying and pickling
+@pytest.mark.parametrize(
+    "copier", [pickle.loads, copy.deepcopy], ids=["pickle", "deepcopy"]
+)
+def test_fitted_copies_predict_identically(digits, fitted_cnn, copier):
+    X_test = digits[1]
+    data = pickle.dumps(fitted_cnn) if copier is pickle.loads else fitted_cnn
+    twin = copier(data)
+    assert twin.model_ is not fitted_cnn.model_
+    np.testing.assert_array_equal(
+        twin.predict_proba(X_test), fitted_cnn.predict_proba(X_test)
+    )
+    assert twin.history_ == fitted_cnn.history_
+
+
+def test_unfitted_estimator_pickles(digits):
+    clf = small_cnn(epochs=2)
+    twin = pickle.loads(pickle.dumps(clf))
+    assert twin.get_params() == clf.get_params()
+
+
+def test_clone_refits_identically(digits, fitted_cnn):
+    X_train, X_test, y_train, _ = digits
+    twin = clone(fitted_cnn)
+    assert not hasattr(twin, "model_")
+    twin.fit(X_train, y_train)
+    np.testing.assert_array_equal(
+        twin.predict_proba(X_test), fitted_cnn.predict_proba(X_test)
+    )
+
+
+def test_pickled_model_can_keep_training(digits, fitted_cnn):
+    X_train, _, y_train, _ = digits
+    twin = pickle.loads(pickle.dumps(fitted_cnn)).set_params(warm_start=True, epochs=1)
+    twin.fit(X_train, y_train)
+    assert twin.n_iter_ == fitted_cnn.n_iter_ + 1
+
+
+# ------------------------------------------------------------------ inference
+def test_predict_uses_the_traced_function_not_model_predict(
+    digits, fitted_cnn, monkeypatch
+):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("model.predict must not be called")
+
+    monkeypatch.setattr(fitted_cnn.model_, "predict", forbidden)
+    assert fitted_cnn.predict(digits[1][:1]).shape == (1,)
+
+
+def test_large_inputs_are_predicted_in_chunks(digits, fitted_cnn):
+    X = np.tile(digits[1], (3, 1))  # 1,791 rows: several chunks of 512
+    proba = fitted_cnn.predict_proba(X)
+    np.testing.assert_array_equal(
+        proba[: len(digits[1])], fitted_cnn.predict_proba(digits[1])
+    )
+    np.testing.assert_array_equal(proba[-5:], fitted_cnn.predict_proba(X[-5:]))
+
+
+def test_importing_the_package_does_not_import_tensorflow():
+    code = (
+        "import sys, sknn_estimators; "
+        "from sknn_estimators import FashionCNNClassifier; "
+        "bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]; "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
