@@ -11,6 +11,7 @@ __version__ = "0.1.0.dev0"
 
 _LAZY = {
     "FashionCNNClassifier": "sknn_estimators._cnn",
+    "load_model": "sknn_estimators._persistence",
 }
 
 __all__ = sorted(_LAZY)

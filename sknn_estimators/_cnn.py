@@ -2,8 +2,7 @@
 
 import math
 import numbers
-import os
-import tempfile
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -15,9 +14,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sknn_estimators._architectures import build_cnn
 from sknn_estimators._keras_runtime import (
+    InterruptFlag,
+    bfloat16_supported,
     import_keras,
     make_dataset,
     make_predict_function,
+    model_from_bytes,
+    model_to_bytes,
     predict_in_batches,
 )
 from sknn_estimators._validation import (
@@ -28,7 +31,11 @@ from sknn_estimators._validation import (
 )
 
 _SOLVERS = ("adam", "sgd", "rmsprop")
+_SCHEDULES = ("constant", "cosine")
+_PRECISIONS = ("float32", "mixed_bfloat16")
 _MAX_SEED = np.iinfo(np.int32).max
+_FLOAT_DTYPES = (np.float32, np.float64)  # float32 passes through without a copy
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 class FashionCNNClassifier(ClassifierMixin, BaseEstimator):
@@ -73,6 +80,11 @@ class FashionCNNClassifier(ClassifierMixin, BaseEstimator):
     solver : {"adam", "sgd", "rmsprop"}, default="adam"
         Optimiser. ``"sgd"`` uses Nesterov momentum 0.9, like
         :class:`~sklearn.neural_network.MLPClassifier`'s default SGD.
+    learning_rate : {"constant", "cosine"}, default="constant"
+        Learning-rate schedule. "constant" keeps ``learning_rate_init``;
+        "cosine" decays it along a cosine to 1% of ``learning_rate_init`` over
+        the ``epochs`` of one call to ``fit`` (with ``warm_start`` a new call
+        goes on from where the schedule stopped).
     learning_rate_init : float, default=0.001
         Initial learning rate of the optimiser.
     alpha : float, default=0.0
@@ -101,6 +113,14 @@ class FashionCNNClassifier(ClassifierMixin, BaseEstimator):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, keyed by class label; "balanced"
         weighs each class by ``n_samples / (n_classes * count)``.
+    precision : {"float32", "mixed_bfloat16"}, default="float32"
+        Numeric precision of training and inference. "mixed_bfloat16" computes
+        the hidden layers in bfloat16 with float32 weights (Keras'
+        ``mixed_bfloat16`` dtype policy, set on this model's layers only, never
+        globally); the softmax stays in float32. It is faster only where the
+        hardware computes bfloat16 natively (CPUs with AVX512-BF16 or AMX,
+        recent GPUs); elsewhere the model trains in float32 with a warning.
+        ``precision_`` tells which was used.
     random_state : int, RandomState instance or None, default=None
         Seeds the weight initialisation, dropout, augmentation, shuffling and
         the validation split. An int gives bit-identical fits on CPU; the
@@ -121,6 +141,9 @@ class FashionCNNClassifier(ClassifierMixin, BaseEstimator):
         Column names, when ``X`` was a DataFrame with string column names.
     image_shape_ : tuple of int
         ``(height, width, channels)`` the network was built for.
+    precision_ : str
+        The precision the network was built with ("float32" or
+        "mixed_bfloat16").
     model_ : keras.Model
         The trained Keras model.
     history_ : dict of str to list of float
@@ -151,15 +174,18 @@ class FashionCNNClassifier(ClassifierMixin, BaseEstimator):
     Examples
     --------
     >>> from sklearn.datasets import load_digits
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
     >>> from sknn_estimators import FashionCNNClassifier
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = FashionCNNClassifier(conv_filters=(8,), dense_units=(16,), epochs=5,
-    ...                            random_state=0).fit(X[:1000], y[:1000])
-    >>> clf.image_shape_
+    >>> cnn = FashionCNNClassifier(conv_filters=(8,), dense_units=(32,), epochs=10,
+    ...                            random_state=0)
+    >>> clf = make_pipeline(StandardScaler(), cnn).fit(X[:1000], y[:1000])
+    >>> cnn.image_shape_
     (8, 8, 1)
     >>> clf.predict_proba(X[1000:1002]).shape
     (2, 10)
-    >>> bool(clf.score(X[1000:], y[1000:]) > 0.8)
+    >>> bool(clf.score(X[1000:], y[1000:]) > 0.85)
     True
     """
 
@@ -175,6 +201,7 @@ class FashionCNNClassifier(ClassifierMixin, BaseEstimator):
         augmentation=False,
         image_shape=None,
         solver="adam",
+        learning_rate="constant",
         learning_rate_init=0.001,
         alpha=0.0,
         batch_size=64,
@@ -185,6 +212,7 @@ class FashionCNNClassifier(ClassifierMixin, BaseEstimator):
         n_iter_no_change=10,
         tol=1e-4,
         class_weight=None,
+        precision="float32",
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -198,6 +226,7 @@ class FashionCNNClassifier(ClassifierMixin, BaseEstimator):
         self.augmentation = augmentation
         self.image_shape = image_shape
         self.solver = solver
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.alpha = alpha
         self.batch_size = batch_size
@@ -208,6 +237,7 @@ class FashionCNNClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.class_weight = class_weight
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -234,7 +264,8 @@ or (n_samples, height, width, channels)
             The fitted estimator.
         """
         X, sample_shape = _images_to_rows(X)
-        X, y = validate_data(self, X, y, dtype=np.float32)
+        X, y = validate_data(self, X, y, dtype=_FLOAT_DTYPES)
+        X = _as_float32(X)
         check_classification_targets(y)
         params = self._check_params()
         image_shape = self._resolve_image_shape(X.shape[1], sample_shape)
@@ -255,8 +286,6 @@ or (n_samples, height, width, channels)
         model_seed, shuffle_seed, split_seed = (
             int(s) for s in rng.randint(_MAX_SEED, size=3)
         )
-        if not continuing:
-            self.model_ = self._build_model(keras, params, len(classes), model_seed)
         X = X.reshape((-1, *image_shape))
         y_encoded = y_encoded.astype(np.int32)
         weights = self._sample_weights(y, y_encoded, params["class_weight"])
@@ -275,6 +304,11 @@ or (n_samples, height, width, channels)
             weights = parts[4] if weights is not None else None
             val = (X_val, y_val)
 
+        if not continuing:
+            steps = params["epochs"] * math.ceil(X.shape[0] / params["batch_size"])
+            self.model_ = self._build_model(
+                keras, params, len(classes), model_seed, steps
+            )
         train_data = make_dataset(
             X,
             y_encoded,
@@ -286,16 +320,29 @@ or (n_samples, height, width, channels)
         val_data = None
         if val is not None:
             val_data = make_dataset(*val, batch_size=max(params["batch_size"], 512))
-        history = self.model_.fit(
-            train_data,
-            epochs=params["epochs"],
-            validation_data=val_data,
-            callbacks=[self._stopping_callback(keras, params)],
-            shuffle=False,  # make_dataset already shuffles, from our own seed
-            verbose=params["verbose"],
-        )
+        with InterruptFlag() as interrupt:
+            history = self.model_.fit(
+                train_data,
+                epochs=params["epochs"],
+                validation_data=val_data,
+                callbacks=[
+                    self._stopping_callback(keras, params),
+                    interrupt.callback(keras),
+                ],
+                shuffle=False,  # make_dataset already shuffles, from our own seed
+                verbose=params["verbose"],
+            )
         self._record_history(history.history, continuing)
         self._predict_function = make_predict_function(self.model_)
+        if interrupt.interrupted:
+            warnings.warn(
+                f"Training was interrupted (Ctrl-C) during epoch {len(history.epoch)}"
+                f" of {params['epochs']}; {type(self).__name__} keeps the weights "
+                "learned so far and is fitted and usable. Call fit again with "
+                "warm_start=True to continue training.",
+                UserWarning,
+                stacklevel=2,
+            )
         return self
 
     def _check_params(self):
@@ -312,6 +359,10 @@ or (n_samples, height, width, channels)
                 "negative_slope", self.negative_slope, min_value=0.0
             ),
             "solver": check_option("solver", self.solver, _SOLVERS),
+            "learning_rate": check_option(
+                "learning_rate", self.learning_rate, _SCHEDULES
+            ),
+            "precision": check_option("precision", self.precision, _PRECISIONS),
             "learning_rate_init": check_float(
                 "learning_rate_init",
                 self.learning_rate_init,
@@ -428,7 +479,19 @@ or (n_samples, height, width, channels)
                 f"got {image_shape}."
             )
 
-    def _build_model(self, keras, params, n_classes, seed):
+    def _build_model(self, keras, params, n_classes, seed, steps):
+        """Build and compile a new network; sets ``precision_``."""
+        precision = params["precision"]
+        if precision == "mixed_bfloat16" and not bfloat16_supported():
+            warnings.warn(
+                "precision='mixed_bfloat16' needs hardware that computes bfloat16 "
+                "natively (a CPU with AVX512-BF16 or AMX, or a GPU); this machine "
+                "has none, so the network is trained in float32.",
+                UserWarning,
+                stacklevel=3,
+            )
+            precision = "float32"
+        self.precision_ = precision
         model = build_cnn(
             self.image_shape_,
             n_classes,
@@ -440,9 +503,12 @@ or (n_samples, height, width, channels)
             batch_normalization=self.batch_normalization,
             l2=0.5 * params["alpha"] / params["batch_size"],
             augmentation=self.augmentation,
+            dtype_policy=precision,
             seed=seed,
         )
         rate = params["learning_rate_init"]
+        if params["learning_rate"] == "cosine":
+            rate = keras.optimizers.schedules.CosineDecay(rate, steps, alpha=0.01)
         optimizer = {
             "adam": lambda: keras.optimizers.Adam(learning_rate=rate),
             "sgd": lambda: keras.optimizers.SGD(
@@ -587,24 +653,58 @@ or (n_samples, height, width, channels)
                     f"X has images of shape {tuple(sample_shape)}, but "
                     f"{type(self).__name__} was fitted on images of shape {expected}."
                 )
-        X = validate_data(self, X, reset=False, dtype=np.float32)
-        return X.reshape((-1, *self.image_shape_))
+        X = validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES)
+        return _as_float32(X).reshape((-1, *self.image_shape_))
+
+    # ----------------------------------------------------------- persistence
+    def save(self, path):
+        """Save the fitted estimator to one file, without pickle.
+
+        The file holds the Keras model in Keras' own format and the parameters,
+        classes and fitted attributes as JSON. It is written atomically: if the
+        process dies during ``save``, an existing file at ``path`` is left as it
+        was. Load it with :func:`sknn_estimators.load_model`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write, e.g. ``"model.sknn"``; an existing file is replaced.
+        """
+        from sknn_estimators._persistence import save_estimator
+
+        check_is_fitted(self)
+        save_estimator(self, path)
 
     # ------------------------------------------------------------- pickling
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_predict_function", None)
         if "model_" in state:
-            state["model_"] = _model_to_bytes(state["model_"])
+            state["model_"] = model_to_bytes(state["model_"])
         return state
 
     def __setstate__(self, state):
         state = dict(state)
         if isinstance(state.get("model_"), bytes):
-            state["model_"] = _model_from_bytes(state["model_"])
+            state["model_"] = model_from_bytes(state["model_"])
         super().__setstate__(state)
         if "model_" in state:
             self._predict_function = make_predict_function(self.model_)
+
+
+def _as_float32(X):
+    """``X`` as float32, refusing values that float32 cannot hold (instead of
+    silently turning them into infinities)."""
+    if X.dtype == np.float32:
+        return X
+    largest = max(X.max(), -X.min()) if X.size else 0.0  # no temporary copy of X
+    if largest > _FLOAT32_MAX:
+        raise ValueError(
+            f"X has values up to {largest:.3g} in magnitude, too large for "
+            f"float32 (at most {_FLOAT32_MAX:.3g}), in which the network computes. "
+            "Scale X first, e.g. with StandardScaler."
+        )
+    return X.astype(np.float32)
 
 
 def _images_to_rows(X):
@@ -626,23 +726,3 @@ def _images_to_rows(X):
             f"or 4-D (n_samples, height, width, channels); got shape {tuple(X.shape)}."
         )
     return X, None
-
-
-def _model_to_bytes(model):
-    """The model in Keras' own ``.keras`` format, as bytes (architecture,
-    weights and optimizer state)."""
-    import_keras()
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "model.keras")
-        model.save(path)
-        with open(path, "rb") as file:
-            return file.read()
-
-
-def _model_from_bytes(data):
-    keras = import_keras()
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "model.keras")
-        with open(path, "wb") as file:
-            file.write(data)
-        return keras.saving.load_model(path, safe_mode=True)

@@ -5,6 +5,7 @@ import, and the MLP presets and data loaders do not need it.
 """
 
 import os
+import tempfile
 
 import numpy as np
 
@@ -15,9 +16,20 @@ PREDICT_BATCH_SIZE = 512
 
 
 def import_keras():
-    """Import Keras with the TensorFlow backend, quietly, and return the module."""
+    """Import Keras with the TensorFlow backend, quietly, and return the module.
+
+    TensorFlow sizes its thread pools once, when its runtime starts. Where
+    ``OMP_NUM_THREADS`` is set (joblib's loky workers and Dask workers set it to
+    their share of the cores) and TensorFlow's own ``TF_NUM_INTRAOP_THREADS`` /
+    ``TF_NUM_INTEROP_THREADS`` are not, both pools follow it, so parallel fits
+    in several processes do not oversubscribe the CPU.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    threads = os.environ.get("OMP_NUM_THREADS", "")
+    if threads.isdigit() and int(threads) > 0:
+        os.environ.setdefault("TF_NUM_INTRAOP_THREADS", threads)
+        os.environ.setdefault("TF_NUM_INTEROP_THREADS", threads)
     import keras
 
     backend = keras.backend.backend()
@@ -60,12 +72,73 @@ def make_dataset(
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
+def bfloat16_supported():
+    """Whether this machine computes bfloat16 natively (a GPU, or a CPU with
+    AVX512-BF16 or AMX); elsewhere ``mixed_bfloat16`` would be slower, not faster."""
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        return True
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as file:
+            flags = set(file.read().split())
+    except OSError:
+        return False
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
+class InterruptFlag:
+    """Turn the first Ctrl-C during training into a request to stop after the
+    current batch; a second Ctrl-C interrupts at once, as usual.
+
+    Use as a context manager around ``model.fit`` together with the Keras
+    callback from :meth:`callback`. Outside the main thread, where Python does
+    not deliver signals, it does nothing.
+    """
+
+    def __init__(self):
+        self.interrupted = False
+        self._previous = None
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc_info):
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+        return False
+
+    def _handle(self, signum, frame):
+        if self.interrupted:  # second Ctrl-C: stop now
+            raise KeyboardInterrupt
+        self.interrupted = True
+
+    def callback(self, keras):
+        flag = self
+
+        class StopOnInterrupt(keras.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                if flag.interrupted:
+                    self.model.stop_training = True
+
+        return StopOnInterrupt()
+
+
 def make_predict_function(model):
     """A traced ``model(x, training=False)`` for any number of rows.
 
     One trace serves every batch size (the batch dimension is left unknown), so
     a one-image call costs about a millisecond instead of the tens of
-    milliseconds of ``model.predict``'s per-call set-up.
+    milliseconds of ``model.predict``'s per-call set-up. The concrete function
+    is traced here, once, and called directly afterwards.
     """
     import tensorflow as tf
 
@@ -75,15 +148,41 @@ def make_predict_function(model):
     def predict(x):
         return model(x, training=False)
 
-    return predict
+    return predict.get_concrete_function()
 
 
 def predict_in_batches(predict_function, X, batch_size=PREDICT_BATCH_SIZE):
     """Apply ``predict_function`` to ``X`` in chunks and stack the float outputs."""
+    import tensorflow as tf
+
+    def run(rows):
+        return predict_function(tf.convert_to_tensor(rows)).numpy()
+
     if X.shape[0] <= batch_size:
-        return np.asarray(predict_function(X))
+        return run(X)
     chunks = [
-        np.asarray(predict_function(X[start : start + batch_size]))
-        for start in range(0, X.shape[0], batch_size)
+        run(X[start : start + batch_size]) for start in range(0, X.shape[0], batch_size)
     ]
     return np.concatenate(chunks)
+
+
+def model_to_bytes(model):
+    """The model in Keras' own ``.keras`` format (architecture, weights and
+    optimizer state), as bytes."""
+    import_keras()
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        with open(path, "rb") as file:
+            return file.read()
+
+
+def model_from_bytes(data):
+    """Load a model from ``.keras`` bytes with Keras' safe mode on (no
+    arbitrary code from the file runs)."""
+    keras = import_keras()
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        with open(path, "wb") as file:
+            file.write(data)
+        return keras.saving.load_model(path, safe_mode=True)

@@ -1,0 +1,238 @@
+"""Saving and loading fitted estimators without pickle.
+
+A saved estimator is one zip file holding
+
+- ``estimator.json``: the format name and version, the package version, the
+  estimator's class, its constructor parameters and its fitted attributes, as
+  typed JSON (arrays keep their dtype and shape);
+- ``model.keras``: the Keras model in Keras' own format.
+
+Nothing in the file is executed on loading: JSON is data, and the Keras model is
+loaded with Keras' safe mode on. Writes are atomic: the file is written under a
+temporary name in the same folder, flushed to disk, then renamed over the
+target, so a crash or a kill during ``save`` leaves the previous file as it was.
+"""
+
+import json
+import os
+import tempfile
+import warnings
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+FORMAT = "sknn-estimators.estimator"
+FORMAT_VERSION = 1
+_MANIFEST = "estimator.json"
+_MODEL = "model.keras"
+
+
+def _savable_classes():
+    from sknn_estimators._cnn import FashionCNNClassifier
+
+    return {"FashionCNNClassifier": FashionCNNClassifier}
+
+
+def save_estimator(estimator, path):
+    """Write a fitted estimator to ``path`` atomically; see the module notes."""
+    from sknn_estimators import __version__
+    from sknn_estimators._keras_runtime import model_to_bytes
+
+    name = type(estimator).__name__
+    if _savable_classes().get(name) is not type(estimator):
+        raise TypeError(
+            f"save supports {sorted(_savable_classes())}; got {name}. Use pickle "
+            "or joblib for other estimators."
+        )
+    if not hasattr(estimator, "model_"):
+        raise ValueError(f"This {name} is not fitted yet; fit it before saving.")
+    params = estimator.get_params(deep=False)
+    if isinstance(params.get("random_state"), np.random.RandomState):
+        warnings.warn(
+            "random_state is a RandomState instance, which is not saved; the "
+            "loaded estimator has random_state=None.",
+            UserWarning,
+            stacklevel=3,
+        )
+        params["random_state"] = None
+    fitted = {
+        key: value
+        for key, value in vars(estimator).items()
+        if key.endswith("_") and not key.startswith("_") and key != "model_"
+    }
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "package_version": __version__,
+        "class": name,
+        "params": _encode(params),
+        "fitted": _encode(fitted),
+    }
+    model_bytes = model_to_bytes(estimator.model_)
+    path = Path(path)
+    _write_atomically(path, json.dumps(manifest, indent=1), model_bytes)
+
+
+def _write_atomically(path, manifest_text, model_bytes):
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"Cannot save to {path}: folder {folder} does not exist."
+        )
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            with zipfile.ZipFile(
+                file, "w", compression=zipfile.ZIP_DEFLATED
+            ) as archive:
+                archive.writestr(_MANIFEST, manifest_text)
+                archive.writestr(_MODEL, model_bytes)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable
+        dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def load_model(path):
+    """Load an estimator written by ``FashionCNNClassifier.save``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file written by ``save``.
+
+    Returns
+    -------
+    estimator : FashionCNNClassifier
+        The fitted estimator; it predicts exactly as the saved one did.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no file at ``path``.
+    ValueError
+        If the file is truncated or corrupted, is not an sknn-estimators file,
+        or was written by a newer, incompatible format version. The message
+        names the file.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from sklearn.datasets import load_iris
+    >>> from sknn_estimators import FashionCNNClassifier, load_model
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = FashionCNNClassifier(conv_filters=(4,), dense_units=(8,), epochs=2,
+    ...                            random_state=0).fit(X, y)
+    >>> folder = tempfile.mkdtemp()
+    >>> clf.save(os.path.join(folder, "iris.sknn"))
+    >>> twin = load_model(os.path.join(folder, "iris.sknn"))
+    >>> bool((twin.predict_proba(X) == clf.predict_proba(X)).all())
+    True
+    """
+    from sknn_estimators._keras_runtime import make_predict_function, model_from_bytes
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No saved estimator at {path}.")
+
+    def bad(problem):
+        return ValueError(f"Cannot load {path}: {problem}")
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if _MANIFEST not in names:
+                raise bad(f"not an sknn-estimators file (no {_MANIFEST} inside).")
+            manifest = json.loads(archive.read(_MANIFEST).decode("utf-8"))
+            if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+                raise bad("not an sknn-estimators file (unknown format).")
+            version = manifest.get("format_version")
+            if not isinstance(version, int) or version > FORMAT_VERSION:
+                raise bad(
+                    f"written in format version {version!r} (by sknn-estimators "
+                    f"{manifest.get('package_version')}); this version reads format "
+                    f"versions up to {FORMAT_VERSION}. Upgrade sknn-estimators."
+                )
+            if _MODEL not in names:
+                raise bad(f"the Keras model ({_MODEL}) is missing.")
+            model_bytes = archive.read(_MODEL)
+    except (
+        zipfile.BadZipFile,
+        EOFError,
+        UnicodeDecodeError,
+        json.JSONDecodeError,
+    ) as exc:
+        raise bad(f"the file is truncated or corrupted ({exc}).") from None
+
+    cls = _savable_classes().get(manifest.get("class"))
+    if cls is None:
+        raise bad(f"unknown estimator class {manifest.get('class')!r}.")
+    try:
+        estimator = cls(**_decode(manifest["params"]))
+        fitted = _decode(manifest["fitted"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise bad(f"the estimator description is invalid ({exc}).") from None
+    try:
+        model = model_from_bytes(model_bytes)
+    except Exception as exc:  # Keras raises many kinds for a damaged archive
+        raise bad(f"the Keras model inside cannot be loaded ({exc}).") from None
+    vars(estimator).update(fitted)
+    estimator.model_ = model
+    estimator._predict_function = make_predict_function(model)
+    return estimator
+
+
+# ------------------------------------------------------------------ typed JSON
+def _encode(value):
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, np.generic):
+        return _encode(value.item())
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {"__dict__": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biufUO":
+            raise TypeError(f"cannot save an array of dtype {value.dtype}")
+        return {
+            "__ndarray__": [_encode(v) for v in value.ravel().tolist()],
+            "dtype": value.dtype.str if value.dtype.kind != "O" else "object",
+            "shape": list(value.shape),
+        }
+    raise TypeError(f"cannot save a value of type {type(value).__name__}")
+
+
+def _decode(value):
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__tuple__" in value:
+        return tuple(_decode(v) for v in value["__tuple__"])
+    if "__dict__" in value:
+        return {_decode(k): _decode(v) for k, v in value["__dict__"]}
+    if "__ndarray__" in value:
+        items = [_decode(v) for v in value["__ndarray__"]]
+        array = (
+            np.empty(len(items), dtype=object) if value["dtype"] == "object" else None
+        )
+        if array is None:
+            array = np.array(items, dtype=np.dtype(value["dtype"]))
+        else:
+            array[:] = items
+        return array.reshape(value["shape"])
+    raise ValueError(f"unknown JSON object with keys {sorted(value)}")
