@@ -1,0 +1,657 @@
+"""Fashion-MNIST from its four official IDX files: find, download, verify, load."""
+
+import contextlib
+import hashlib
+import http.client
+import logging
+import os
+import sys
+import tempfile
+from typing import NamedTuple
+from urllib.error import HTTPError, URLError
+from urllib.request import urlopen
+
+import numpy as np
+
+from sknn_estimators._validation import check_option
+from sknn_estimators.datasets._idx import read_idx
+
+logger = logging.getLogger(__name__)
+
+#: The ten classes, in label order (label ``i`` is ``FASHION_MNIST_CLASSES[i]``).
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+
+#: Environment variable naming the data folder (see ``get_data_home``).
+DATA_HOME_ENV = "SKNN_ESTIMATORS_DATA"
+#: Data folder when neither ``data_home`` nor ``$SKNN_ESTIMATORS_DATA`` is set.
+DEFAULT_DATA_HOME = os.path.join("~", "sknn_estimators_data")
+#: Sub-folder of the data folder that holds (and receives) the Fashion-MNIST files.
+FASHION_MNIST_FOLDER = "fashion-mnist"
+
+#: Environment variable replacing ``FASHION_MNIST_URLS`` by one base URL.
+URL_ENV = "SKNN_ESTIMATORS_FASHION_MNIST_URL"
+#: Base URLs tried in order; a file's URL is the base URL + its official name.
+FASHION_MNIST_URLS = (
+    # Zalando Research's repository, which publishes the files and checksums.
+    "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/"
+    "fashion/",
+    # The mirror keras.datasets.fashion_mnist downloads from.
+    "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
+    # Zalando Research's own web site (plain HTTP; the checksums still apply).
+    "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+)
+#: Seconds a download may wait for the server (per connection and read).
+DOWNLOAD_TIMEOUT = 60
+_CHUNK_SIZE = 1 << 16
+_NOT_TRIED = "not tried, the server was unreachable"
+
+
+class FileChecksum(NamedTuple):
+    """What a downloaded file must match; ``None`` skips that check."""
+
+    size: int | None
+    md5: str | None
+    sha256: str | None
+
+
+#: The official files. Sizes and MD5s are the ones Zalando Research publishes in
+#: the Fashion-MNIST README; the SHA-256s are those of the same files.
+FILE_CHECKSUMS = {
+    "train-images-idx3-ubyte.gz": FileChecksum(
+        26421880,
+        "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+        "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+    ),
+    "train-labels-idx1-ubyte.gz": FileChecksum(
+        29515,
+        "25c81989df183df01b3e8a0aad5dffbe",
+        "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+    ),
+    "t10k-images-idx3-ubyte.gz": FileChecksum(
+        4422102,
+        "bef4ecab320f06d8554ea6380940ec79",
+        "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+    ),
+    "t10k-labels-idx1-ubyte.gz": FileChecksum(
+        5148,
+        "bb300cfdad3c16e7a12a480ee83cd310",
+        "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+    ),
+}
+
+#: (images file, labels file, official number of images) of each split.
+_SPLITS = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", 60000),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", 10000),
+}
+_SUBSETS = {"train": ("train",), "test": ("test",), "all": ("train", "test")}
+_IMAGE_SHAPE = (28, 28)
+_HOME_PAGE = "https://github.com/zalandoresearch/fashion-mnist"
+
+
+def get_data_home(data_home=None):
+    """Return the folder where sknn-estimators keeps its data sets.
+
+    Like :func:`sklearn.datasets.get_data_home`: ``data_home`` when given,
+    else the folder in the environment variable ``SKNN_ESTIMATORS_DATA``, else
+    ``~/sknn_estimators_data``. ``~`` is expanded. The folder is not created
+    here; a download creates it when it first writes a file.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        The folder to use instead of the environment variable or the default.
+
+    Returns
+    -------
+    data_home : str
+        The path of the data folder.
+
+    See Also
+    --------
+    load_fashion_mnist : Load Fashion-MNIST, looking for its files there.
+
+    Examples
+    --------
+    >>> import os
+    >>> from sknn_estimators.datasets import get_data_home
+    >>> get_data_home("~/my_data") == os.path.expanduser("~/my_data")
+    True
+    """
+    if data_home is None:
+        data_home = os.environ.get(DATA_HOME_ENV) or DEFAULT_DATA_HOME
+    return os.path.expanduser(os.fspath(data_home))
+
+
+def load_fashion_mnist(
+    *,
+    subset="train",
+    data_home=None,
+    download=True,
+    return_X_y=False,
+    as_frame=False,
+    dtype=np.float32,
+):
+    """Load the Fashion-MNIST data set (classification), from its official files.
+
+    Zalando Research's 70,000 grey images of 28x28 pixels of clothes, shoes and
+    bags in 10 classes: 60,000 for training and 10,000 for test, as the four
+    official gzip-compressed IDX files. They are looked for, in this order, in
+
+    1. ``data_home`` (when given) or else the folder in the environment
+       variable ``SKNN_ESTIMATORS_DATA`` or else ``~/sknn_estimators_data``
+       (see :func:`get_data_home`): first its sub-folder ``fashion-mnist``,
+       then the folder itself;
+    2. unless ``data_home`` is given, the folder where Keras caches the same
+       files, ``~/.keras/datasets/fashion-mnist`` (``$KERAS_HOME/datasets/
+       fashion-mnist`` first when ``KERAS_HOME`` is set); it is only read.
+
+    Missing files are downloaded into ``<data folder>/fashion-mnist`` and each
+    is checked against its published size and checksums before it is given
+    its name, so an interrupted or corrupt download never leaves a file that
+    looks complete.
+
+    =================   ========================================
+    Classes                                                   10
+    Samples total       70,000 (60,000 train, 10,000 test)
+    Dimensionality      784 (28x28 pixels)
+    Features            integers 0 (background) to 255
+    =================   ========================================
+
+    Parameters
+    ----------
+    subset : {"train", "test", "all"}, default="train"
+        Which files to load: the official training files
+        (``train-images-idx3-ubyte.gz``, ``train-labels-idx1-ubyte.gz``), the
+        test files (``t10k-images-idx3-ubyte.gz``, ``t10k-labels-idx1-ubyte.gz``)
+        or both, training images first.
+    data_home : str or path-like, default=None
+        Folder holding the files, directly or in a ``fashion-mnist``
+        sub-folder, and receiving downloads (in ``fashion-mnist``). ``None``
+        uses ``$SKNN_ESTIMATORS_DATA``, else ``~/sknn_estimators_data``, and
+        also reads Keras' cache.
+    download : bool, default=True
+        Download the missing files. When False, or when the download fails (no
+        network), a ``FileNotFoundError`` lists the missing files, the folders
+        searched and how to place the files by hand.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+    as_frame : bool, default=False
+        Return ``data`` as a pandas DataFrame (columns ``feature_names``) and
+        ``target`` as a Series named "target", and add ``frame``, a DataFrame
+        with both.
+    dtype : dtype, default=np.float32
+        Type of ``data`` and ``images``. The raw pixel values 0..255 are kept
+        (scale them in your pipeline, e.g. divide by 255); ``np.uint8`` gives
+        the compact form (a quarter of the memory of float32). Any float type,
+        or an integer type that holds 0..255.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object, with the following attributes.
+
+        data : {ndarray, DataFrame} of shape (n_samples, 784)
+            One flattened image per row, pixel values 0..255 as ``dtype``,
+            row by row (column ``28 * i + j`` is pixel ``(i, j)``).
+        images : ndarray of shape (n_samples, 28, 28)
+            The same images as ``dtype``; a view of ``data`` when ``data`` is
+            an ndarray.
+        target : {ndarray, Series} of shape (n_samples,)
+            The labels, int64 from 0 to 9.
+        target_names : ndarray of shape (10,)
+            The class names, ``target_names[label]``: "T-shirt/top", "Trouser",
+            "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+            "Ankle boot".
+        feature_names : list of str
+            ``"pixel_<row>_<column>"``, row and column from 0 to 27, in the
+            order of ``data``'s columns: ``"pixel_0_0"``, ``"pixel_0_1"``, ...,
+            ``"pixel_27_27"``.
+        frame : DataFrame of shape (n_samples, 785)
+            Only when ``as_frame=True``: the pixel columns and "target".
+        DESCR : str
+            Description of the data set, its licence and the files read.
+
+    (data, target) : tuple if ``return_X_y`` is True
+        ``data`` and ``target`` as above.
+
+    Raises
+    ------
+    FileNotFoundError
+        If files are missing and could not be downloaded.
+    ValueError
+        If a parameter is invalid, or a file is corrupt or inconsistent (the
+        message names the file and the problem).
+
+    See Also
+    --------
+    get_data_home : The folder searched (and written) by default.
+    read_idx : Read one IDX file.
+    sklearn.datasets.fetch_openml : Fashion-MNIST is also OpenML data set 40996.
+
+    Notes
+    -----
+    Fashion-MNIST is copyright Zalando SE and distributed under the MIT licence
+    (https://github.com/zalandoresearch/fashion-mnist). Reference: H. Xiao,
+    K. Rasul and R. Vollgraf, "Fashion-MNIST: a Novel Image Dataset for
+    Benchmarking Machine Learning Algorithms", arXiv:1708.07747, 2017.
+
+    Partial files load fine when their headers agree with their length (the
+    first ``n`` images of a split with ``n`` in the header). Downloads go to
+    ``<data folder>/fashion-mnist``, through a temporary file in that folder
+    renamed once complete and verified. The base URLs are in
+    ``FASHION_MNIST_URLS``; the environment variable
+    ``SKNN_ESTIMATORS_FASHION_MNIST_URL`` replaces them with one base URL (a
+    mirror, or a ``file://`` folder). A progress bar is shown when the standard
+    error is a terminal. TensorFlow is never imported.
+
+    Examples
+    --------
+    Four images in the official format, in a folder of their own:
+
+    >>> import gzip, os, tempfile
+    >>> import numpy as np
+    >>> from sknn_estimators.datasets import load_fashion_mnist
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> images = np.arange(4 * 28 * 28).reshape(4, 28, 28) % 256
+    >>> files = {
+    ...     "train-images-idx3-ubyte.gz": (0x0803, images),
+    ...     "train-labels-idx1-ubyte.gz": (0x0801, np.array([9, 0, 0, 3])),
+    ... }
+    >>> for name, (magic, values) in files.items():
+    ...     header = np.array((magic, *values.shape), dtype=">u4").tobytes()
+    ...     with gzip.open(os.path.join(folder.name, name), "wb") as file:
+    ...         _ = file.write(header + values.astype(np.uint8).tobytes())
+    >>> fashion = load_fashion_mnist(data_home=folder.name, download=False)
+    >>> fashion.data.shape, fashion.data.dtype, fashion.images.shape
+    ((4, 784), dtype('float32'), (4, 28, 28))
+    >>> fashion.target
+    array([9, 0, 0, 3])
+    >>> fashion.target_names[fashion.target].tolist()
+    ['Ankle boot', 'T-shirt/top', 'T-shirt/top', 'Dress']
+    >>> X, y = load_fashion_mnist(data_home=folder.name, return_X_y=True,
+    ...                           dtype=np.uint8)
+    >>> X.dtype, int(X.max())
+    (dtype('uint8'), 255)
+    >>> folder.cleanup()
+
+    With the real files (downloaded on first use):
+
+    >>> X_train, y_train = load_fashion_mnist(return_X_y=True)  # doctest: +SKIP
+    >>> X_train.shape  # doctest: +SKIP
+    (60000, 784)
+    """
+    subset = check_option("subset", subset, tuple(_SUBSETS))
+    for name, value in (
+        ("download", download),
+        ("return_X_y", return_X_y),
+        ("as_frame", as_frame),
+    ):
+        if not isinstance(value, bool | np.bool_):
+            raise ValueError(f"`{name}` must be True or False, got {value!r}.")
+    dtype = _check_dtype(dtype)
+    explicit = data_home is not None
+    home = get_data_home(data_home)
+    folders = _search_folders(home, with_keras=not explicit)
+    target_folder = os.path.join(home, FASHION_MNIST_FOLDER)
+
+    splits = _SUBSETS[subset]
+    located = {split: _locate(split, folders) for split in splits}
+    missing = [split for split, folder in located.items() if folder is None]
+    if missing:
+        names = [name for split in missing for name in _SPLITS[split][:2]]
+        failures = None
+        if download:
+            failures = _download_missing(names, target_folder)
+        if not download or failures:
+            raise FileNotFoundError(
+                _missing_message(subset, names, folders, target_folder, failures)
+            )
+        for split in missing:
+            located[split] = target_folder
+
+    parts = [_read_split(located[split], split) for split in splits]
+    images = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
+    labels = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
+    data = images.reshape(images.shape[0], -1).astype(dtype, copy=False)
+    target = labels.astype(np.int64)
+    feature_names = [f"pixel_{i}_{j}" for i in range(28) for j in range(28)]
+
+    frame = None
+    if as_frame:
+        import pandas as pd
+
+        frame = pd.DataFrame(data, columns=feature_names)
+        frame["target"] = target
+        data_out, target_out = frame[feature_names], frame["target"]
+    else:
+        data_out, target_out = data, target
+    if return_X_y:
+        return data_out, target_out
+
+    from sklearn.utils import Bunch
+
+    return Bunch(
+        data=data_out,
+        images=data.reshape(-1, *_IMAGE_SHAPE),
+        target=target_out,
+        target_names=np.array(FASHION_MNIST_CLASSES),
+        feature_names=feature_names,
+        frame=frame,
+        DESCR=_describe(subset, splits, located, parts),
+    )
+
+
+def _check_dtype(dtype):
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if (
+        resolved is None
+        or resolved.kind not in "fiu"
+        or not np.can_cast(np.uint8, resolved)
+    ):
+        raise ValueError(
+            "`dtype` must be a float type (default np.float32) or an integer type "
+            f"that holds 0..255 (e.g. np.uint8), got {dtype!r}."
+        )
+    return resolved
+
+
+def _keras_folders():
+    folders = []
+    if os.environ.get("KERAS_HOME"):
+        folders.append(os.path.join(os.environ["KERAS_HOME"], "datasets"))
+    folders.append(os.path.join(os.path.expanduser("~"), ".keras", "datasets"))
+    return [os.path.join(folder, FASHION_MNIST_FOLDER) for folder in folders]
+
+
+def _search_folders(home, *, with_keras):
+    folders = [os.path.join(home, FASHION_MNIST_FOLDER), home]
+    if with_keras:
+        folders += _keras_folders()
+    unique = []
+    for folder in folders:
+        if os.path.abspath(folder) not in map(os.path.abspath, unique):
+            unique.append(folder)
+    return unique
+
+
+def _locate(split, folders):
+    """The first folder holding both files of ``split``, or None."""
+    images_name, labels_name = _SPLITS[split][:2]
+    for folder in folders:
+        if all(
+            os.path.isfile(os.path.join(folder, name))
+            for name in (images_name, labels_name)
+        ):
+            return folder
+    return None
+
+
+def _read_split(folder, split):
+    """Images (n, 28, 28) and labels (n,) of one split, checked against each other."""
+    images_name, labels_name = _SPLITS[split][:2]
+    images_path = os.path.join(folder, images_name)
+    labels_path = os.path.join(folder, labels_name)
+    images = read_idx(images_path)
+    if images.ndim != 3 or images.shape[1:] != _IMAGE_SHAPE:
+        raise ValueError(
+            f"Fashion-MNIST image file '{images_path}' holds an array of shape "
+            f"{images.shape}; expected images of 28x28 pixels, shape (n, 28, 28) "
+            "(magic number 0x00000803)."
+        )
+    labels = read_idx(labels_path)
+    if labels.ndim != 1:
+        raise ValueError(
+            f"Fashion-MNIST label file '{labels_path}' holds an array of shape "
+            f"{labels.shape}; expected one label per image, shape (n,) (magic "
+            "number 0x00000801)."
+        )
+    if images.shape[0] != labels.shape[0]:
+        raise ValueError(
+            f"Fashion-MNIST image file '{images_path}' holds {images.shape[0]:,} "
+            f"images but label file '{labels_path}' holds {labels.shape[0]:,} "
+            "labels; the two files must come from the same split and copy."
+        )
+    if labels.shape[0] == 0:
+        raise ValueError(f"Fashion-MNIST label file '{labels_path}' holds no labels.")
+    if labels.max() >= len(FASHION_MNIST_CLASSES):
+        raise ValueError(
+            f"Fashion-MNIST label file '{labels_path}' holds label "
+            f"{int(labels.max())}; labels go from 0 to 9."
+        )
+    return images, labels, (images_path, labels_path)
+
+
+def _base_urls():
+    override = os.environ.get(URL_ENV)
+    return (override,) if override else tuple(FASHION_MNIST_URLS)
+
+
+def _download_missing(names, folder, *, base_urls=None, progress=None):
+    """Download the ``names`` not yet in ``folder``; return the failures.
+
+    Each file is tried from each base URL in turn; a base URL that cannot be
+    reached is not tried again for the next files. Returns a dict of file name
+    to a list of ``"url: reason"`` strings, empty when all files are there.
+    """
+    if base_urls is None:
+        base_urls = _base_urls()
+    if progress is None:
+        progress = sys.stderr is not None and sys.stderr.isatty()
+    unreachable = set()
+    failures = {}
+    for name in names:
+        if os.path.isfile(os.path.join(folder, name)):
+            continue
+        reasons = []
+        for base in base_urls:
+            url = (base if base.endswith("/") else base + "/") + name
+            if base in unreachable:
+                reasons.append(f"{url}: {_NOT_TRIED}")
+                continue
+            try:
+                _download_file(url, folder, name, progress=progress)
+            except (OSError, ValueError, http.client.HTTPException) as exc:
+                reasons.append(f"{url}: {_describe_error(exc)}")
+                if _is_unreachable(exc):
+                    unreachable.add(base)
+            else:
+                break
+        else:
+            failures[name] = reasons or ["no download URL is configured"]
+    return failures
+
+
+def _download_file(url, folder, name, *, progress=False):
+    """Download ``url`` to ``folder/name``, verified against ``FILE_CHECKSUMS``.
+
+    The bytes go to a temporary file in ``folder``, renamed to ``name`` only
+    once complete and verified; on any error (or interruption) the temporary
+    file is deleted and nothing is left behind.
+    """
+    expected = FILE_CHECKSUMS.get(name)
+    if expected is None or (expected.md5 is None and expected.sha256 is None):
+        raise ValueError(f"no published checksum for {name}; refusing to download")
+    logger.info("Downloading %s from %s to %s", name, url, folder)
+    with urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
+        announced = response.headers.get("Content-Length")
+        if (
+            expected.size is not None
+            and announced is not None
+            and announced.strip().isdigit()
+            and int(announced) != expected.size
+        ):
+            raise ValueError(
+                f"the server announces {int(announced):,} bytes, the official file "
+                f"has {expected.size:,}"
+            )
+        # The folder is only created once a server answers: a failed download
+        # leaves no trace, not even an empty folder.
+        os.makedirs(folder, exist_ok=True)
+        descriptor, partial = tempfile.mkstemp(
+            dir=folder, prefix=f".{name}.", suffix=".part"
+        )
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                size, md5, sha256 = _copy_verified(
+                    response, file, name, expected.size, progress
+                )
+                file.flush()
+                os.fsync(file.fileno())
+            _verify(name, expected, size, md5, sha256)
+            os.replace(partial, os.path.join(folder, name))
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.remove(partial)
+            raise
+
+
+def _copy_verified(response, file, name, expected_size, progress):
+    """Copy ``response`` to ``file``; return its size, MD5 and SHA-256."""
+    from tqdm import tqdm
+
+    md5 = hashlib.md5(usedforsecurity=False)
+    sha256 = hashlib.sha256()
+    size = 0
+    with tqdm(
+        total=expected_size,
+        desc=name,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        disable=not progress,
+        file=sys.stderr,
+    ) as bar:
+        while chunk := response.read(_CHUNK_SIZE):
+            size += len(chunk)
+            if expected_size is not None and size > expected_size:
+                raise ValueError(
+                    f"the server sent more than the {expected_size:,} bytes of the "
+                    "official file"
+                )
+            md5.update(chunk)
+            sha256.update(chunk)
+            file.write(chunk)
+            bar.update(len(chunk))
+    return size, md5.hexdigest(), sha256.hexdigest()
+
+
+def _verify(name, expected, size, md5, sha256):
+    if expected.size is not None and size != expected.size:
+        raise ValueError(
+            f"incomplete download: {size:,} of {expected.size:,} bytes of {name}"
+        )
+    if expected.md5 is not None and md5 != expected.md5:
+        raise ValueError(
+            f"MD5 checksum mismatch for {name}: got {md5}, expected {expected.md5}"
+        )
+    if expected.sha256 is not None and sha256 != expected.sha256:
+        raise ValueError(
+            f"SHA-256 checksum mismatch for {name}: got {sha256}, expected "
+            f"{expected.sha256}"
+        )
+
+
+def _describe_error(exc):
+    if isinstance(exc, HTTPError):
+        exc.close()
+        return f"HTTP error {exc.code} ({exc.reason})"
+    if isinstance(exc, URLError):
+        return f"cannot connect ({exc.reason})"
+    if isinstance(exc, http.client.IncompleteRead):
+        return (
+            f"connection closed after {len(exc.partial):,} bytes of a chunk "
+            "(incomplete download)"
+        )
+    return str(exc) or type(exc).__name__
+
+
+def _is_unreachable(exc):
+    if isinstance(exc, HTTPError):
+        return False
+    return isinstance(exc, URLError | TimeoutError | ConnectionError)
+
+
+def _missing_message(subset, names, folders, target_folder, failures):
+    lines = [
+        f"Fashion-MNIST files for subset={subset!r} not found: {', '.join(names)}.",
+        "Folders searched, in order:",
+        *(f"  {folder}" for folder in folders),
+    ]
+    if failures is None:
+        lines.append("Nothing was downloaded (download=False).")
+    else:
+        lines.append("The download failed:")
+        for name, reasons in failures.items():
+            if all(reason.endswith(_NOT_TRIED) for reason in reasons):
+                lines.append(f"  {name}: not tried, no server was reachable")
+            else:
+                lines.append(f"  {name}:")
+                lines.extend(f"    {reason}" for reason in reasons)
+    urls = " or ".join(_base_urls()) or _HOME_PAGE
+    lines += [
+        "To place the files by hand: download them from "
+        f"{urls} (see {_HOME_PAGE}), keep their official names and gzip "
+        f"compression, and put them in {target_folder} (or in any folder "
+        "searched); or pass data_home=<folder> (or set the environment variable "
+        f"{DATA_HOME_ENV}=<folder>) for a folder that holds them.",
+    ]
+    return "\n".join(lines)
+
+
+def _describe(subset, splits, located, parts):
+    n_total = sum(p[1].shape[0] for p in parts)
+    lines = [
+        ".. _fashion_mnist_dataset:",
+        "",
+        "Fashion-MNIST dataset",
+        "---------------------",
+        "",
+        "**Data Set Characteristics:**",
+        "",
+        f":Number of Instances: {n_total:,} (subset={subset!r})",
+        ":Number of Attributes: 784 (28x28 grey pixels, 0 background to 255)",
+        ":Classes: "
+        + ", ".join(f"{i} {c}" for i, c in enumerate(FASHION_MNIST_CLASSES)),
+        ":Creator: Zalando Research (Han Xiao, Kashif Rasul, Roland Vollgraf)",
+        f":Source: {_HOME_PAGE}",
+        ":Licence: MIT, copyright (c) 2017 Zalando SE",
+        ":Date: 2017",
+        "",
+        "Fashion-MNIST is a data set of Zalando's article images: 60,000 training and",
+        "10,000 test images of 28x28 grey pixels, each labelled with one of 10",
+        "classes. It was made as a drop-in replacement for MNIST: same image size,",
+        "same file format (IDX), same split sizes, but harder to classify.",
+        "",
+        "Files read:",
+    ]
+    for split, (images, _, paths) in zip(splits, parts, strict=True):
+        official = _SPLITS[split][2]
+        note = "" if images.shape[0] == official else f" of the official {official:,}"
+        lines.append(
+            f"- {split}: {images.shape[0]:,} images{note}, from {located[split]}"
+        )
+        lines.extend(f"    {os.path.basename(path)}" for path in paths)
+    lines += [
+        "",
+        ".. topic:: References",
+        "",
+        "  - Han Xiao, Kashif Rasul, Roland Vollgraf. Fashion-MNIST: a Novel Image",
+        "    Dataset for Benchmarking Machine Learning Algorithms. arXiv:1708.07747,",
+        "    2017.",
+    ]
+    return "\n".join(lines) + "\n"
