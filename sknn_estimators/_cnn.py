@@ -264,7 +264,7 @@ or (n_samples, height, width, channels)
             The fitted estimator.
         """
         X, sample_shape = _images_to_rows(X)
-        X, y = validate_data(self, X, y, dtype=_FLOAT_DTYPES)
+        X, y = validate_data(self, X, y, dtype=_float_dtypes_for(X))
         X = _as_float32(X)
         check_classification_targets(y)
         params = self._check_params()
@@ -653,7 +653,7 @@ or (n_samples, height, width, channels)
                     f"X has images of shape {tuple(sample_shape)}, but "
                     f"{type(self).__name__} was fitted on images of shape {expected}."
                 )
-        X = validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES)
+        X = validate_data(self, X, reset=False, dtype=_float_dtypes_for(X))
         return _as_float32(X).reshape((-1, *self.image_shape_))
 
     # ----------------------------------------------------------- persistence
@@ -692,6 +692,16 @@ or (n_samples, height, width, channels)
             self._predict_function = make_predict_function(self.model_)
 
 
+def _float_dtypes_for(X):
+    """The dtypes ``validate_data`` may return for ``X``: float32 or float64 as
+    given (no copy), other numeric arrays straight to float32 (exact enough and
+    never out of range), lists and object arrays through float64, so that values
+    beyond float32's range are reported by ``_as_float32`` instead of
+    overflowing."""
+    kind = getattr(getattr(X, "dtype", None), "kind", None)
+    return _FLOAT_DTYPES if kind in ("f", "i", "u", "b") else np.float64
+
+
 def _as_float32(X):
     """``X`` as float32, refusing values that float32 cannot hold (instead of
     silently turning them into infinities)."""
@@ -719,7 +729,7 @@ def _images_to_rows(X):
             X, ndim = array, array.ndim
     if ndim in (3, 4):
         X = np.asarray(X)
-        return X.reshape(X.shape[0], -1), X.shape[1:]
+        return X.reshape(X.shape[0], math.prod(X.shape[1:])), X.shape[1:]
     if ndim is not None and ndim > 4:
         raise ValueError(
             "X must be 2-D (n_samples, n_features), 3-D (n_samples, height, width) "
