@@ -90,6 +90,9 @@ def _write_atomically(path, manifest_text, model_bytes):
                 archive.writestr(_MODEL, model_bytes)
             file.flush()
             os.fsync(file.fileno())
+        umask = os.umask(0)  # mkstemp made the file 0600; give it a new file's mode
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -109,10 +109,12 @@ def test_fit_on_random_input_succeeds_or_raises_a_clear_error(estimator, data):
 
 
 @pytest.fixture(scope="module")
-def fitted(request):
+def fitted():
     rng = np.random.RandomState(0)
     X = rng.uniform(size=(30, 9))
-    return [clone(e).fit(X, np.arange(30) % 3) for e in ESTIMATORS]
+    with warnings.catch_warnings():  # the MLPs' max_iter=5 is short on purpose
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return [clone(e).fit(X, np.arange(30) % 3) for e in ESTIMATORS]
 
 
 @pytest.mark.parametrize("index", range(len(ESTIMATORS)), ids=IDS)
