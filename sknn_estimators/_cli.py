@@ -44,15 +44,21 @@ HOLDOUT_SEED = 0
 #: Resolution of the saved figures.
 DPI = 110
 
-#: The CNN models of ``--model``/``--estimator``: name -> (description,
-#: FashionCNNClassifier parameters). Add a CNN preset here, by name.
-CNN_MODELS = {
-    "cnn": (
-        "The tutorial's CNN, Conv2D 32-64-128 with LeakyReLU and max-pooling, "
-        "Dense(128), softmax; 356,234 parameters for 28x28 images.",
-        {},
-    ),
-}
+
+def cnn_models():
+    """The CNN models of ``--model``/``--estimator``, from ``CNN_PRESETS``: name ->
+    (description, FashionCNNClassifier parameters). "tutorial" is ``cnn``, any
+    other preset ``cnn-<name>``."""
+    from sknn_estimators import CNN_PRESETS
+
+    return {
+        ("cnn" if name == "tutorial" else f"cnn-{name}"): (
+            preset.description,
+            dict(preset.params),
+        )
+        for name, preset in CNN_PRESETS.items()
+    }
+
 
 #: The digits CNN of ``demo``: about 3 s of training on two cores.
 DEMO_CNN_PARAMS = {
@@ -90,14 +96,14 @@ class ModelSpec(NamedTuple):
 
 # ------------------------------------------------------------------ models
 def model_specs():
-    """The models the command knows, by name: ``CNN_MODELS`` and the MLP presets."""
+    """The models the command knows, by name: ``cnn_models()`` and the MLP presets."""
     from sknn_estimators import MLP_PRESETS
 
     specs = {
         name: ModelSpec(
             name, "cnn", f"FashionCNNClassifier: {description}", dict(params)
         )
-        for name, (description, params) in CNN_MODELS.items()
+        for name, (description, params) in cnn_models().items()
     }
     for name, preset in MLP_PRESETS.items():
         if name in specs:  # pragma: no cover - a naming clash in the tables
@@ -1077,7 +1083,7 @@ def run_presets(args):
             or "(defaults)",
             "description": description,
         }
-        for name, (description, params) in CNN_MODELS.items()
+        for name, (description, params) in cnn_models().items()
     ]
     print("MLP presets (sknn_estimators.MLP_PRESETS), for --model and --estimator:\n")
     print(format_table(mlp_rows))
