@@ -11,6 +11,14 @@ __version__ = "0.1.0.dev0"
 
 _LAZY = {
     "FashionCNNClassifier": "sknn_estimators._cnn",
+    "CNN_PRESETS": "sknn_estimators._cnn",
+    "CNNPreset": "sknn_estimators._cnn",
+    "DeepMLPClassifier": "sknn_estimators._mlp",
+    "FashionMLPClassifier": "sknn_estimators._mlp",
+    "SmallMLPClassifier": "sknn_estimators._mlp",
+    "MLP_PRESETS": "sknn_estimators._mlp",
+    "MLPPreset": "sknn_estimators._mlp",
+    "describe_mlp_presets": "sknn_estimators._mlp",
     "load_model": "sknn_estimators._persistence",
 }
 

@@ -180,7 +180,7 @@ class FashionCNNClassifier(ClassifierMixin, BaseEstimator):
         Class labels, sorted.
     n_features_in_ : int
         Number of values per sample seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
     image_shape_ : tuple of int
         ``(height, width, channels)`` the network was built for.

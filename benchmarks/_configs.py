@@ -1,0 +1,52 @@
+"""Every configuration the benchmarks compare, defined once."""
+
+import json
+from pathlib import Path
+
+#: Shared by every contender of the training and inference benchmarks.
+BATCH_SIZE = 64
+LEARNING_RATE = 1e-3
+#: Epochs of the tutorial notebook, used for the accuracy comparison.
+NOTEBOOK_EPOCHS = 20
+#: The fixed stratified split of the accuracy comparison.
+TEST_SIZE = 0.15
+SPLIT_SEED = 0
+#: Parameters of every CNN in the accuracy comparison besides its own.
+CNN_SEED = 0
+
+#: The record of ``python -m benchmarks.search_regularised``.
+SEARCH_RESULTS = Path(__file__).resolve().parent / "results" / "regularised_search.json"
+
+
+def regularised_params():
+    """The regularised CNN's parameters and where they come from.
+
+    The package's preset, ``sknn_estimators.CNN_PRESETS["regularised"]``, is the
+    one place they are defined; a package without it falls back to the winner
+    of the search (:func:`search_winner`). Returns ``(params, source)``, or
+    ``(None, reason)`` when neither exists.
+    """
+    try:
+        from sknn_estimators import CNN_PRESETS
+    except ImportError:
+        CNN_PRESETS = {}
+    preset = CNN_PRESETS.get("regularised")
+    if preset is not None:
+        params = getattr(preset, "params", preset)  # a CNNPreset, or a dict
+        return dict(params), 'sknn_estimators.CNN_PRESETS["regularised"]'
+    winner = search_winner()
+    if winner is not None:
+        return winner, f"the winner in {SEARCH_RESULTS.name}"
+    return None, "no CNN_PRESETS['regularised'] in the package and no search results"
+
+
+def search_winner():
+    """The winning parameters of the last search, or None."""
+    if not SEARCH_RESULTS.is_file():
+        return None
+    report = json.loads(SEARCH_RESULTS.read_text())
+    winner = report.get("winner")
+    if not winner:
+        return None
+    params = report["candidates"][winner]["params"]
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}

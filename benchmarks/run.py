@@ -1,0 +1,909 @@
+"""Run the benchmarks side by side; write a markdown table and a JSON file.
+
+Usage::
+
+    python -m benchmarks.run [--quick] [--data-home PATH | digits] [--out DIR]
+
+Every measurement of every contender runs in a fresh process
+(``python -m benchmarks.worker CASE CONTENDER ...``), and the contenders of a
+case are interleaved in rounds (A B C D, A B C D, ...), so that the drift of a
+shared, noisy machine falls on all of them alike. Each figure is the median
+over the rounds; each ratio is the median of the per-round ratios (both
+contenders of a pair ran next to each other in every round), all from this one
+run. Nothing is asserted about time anywhere else (not in the test suite).
+
+Writes ``<out>/latest.md`` and ``<out>/latest.json`` (``quick.md`` and
+``quick.json`` with ``--quick``, a smoke run of a few minutes on tiny sizes).
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from benchmarks import _data
+from benchmarks._configs import (
+    BATCH_SIZE,
+    LEARNING_RATE,
+    NOTEBOOK_EPOCHS,
+    SPLIT_SEED,
+    TEST_SIZE,
+    regularised_params,
+    search_winner,
+)
+from benchmarks.worker import RESULT_PREFIX
+
+REPO = Path(__file__).resolve().parents[1]
+
+#: Sizes and repetitions of the full run (about 30 minutes on 2 cores) and of
+#: the smoke run (``--quick``).
+SETTINGS = {
+    "full": {
+        "fit": {"rounds": 5, "epochs": 4, "n_train": 0},
+        "predict": {
+            "rounds": 3,
+            "warmup": 10,
+            "calls": 200,
+            "n_bulk": 5000,
+            "bulk_repeats": 5,
+        },
+        "accuracy": {
+            "rounds_cnn": 2,
+            "rounds_other": 1,
+            "n_train": 0,
+            "max_epochs": 0,
+            "max_iter": 0,
+        },
+        "memory": {"rounds": 1, "n_rows": 60000},
+        "import": {"rounds": 15},
+    },
+    "quick": {
+        "fit": {"rounds": 1, "epochs": 2, "n_train": 512},
+        "predict": {
+            "rounds": 1,
+            "warmup": 5,
+            "calls": 50,
+            "n_bulk": 1000,
+            "bulk_repeats": 1,
+        },
+        "accuracy": {
+            "rounds_cnn": 1,
+            "rounds_other": 1,
+            "n_train": 600,
+            "max_epochs": 2,
+            "max_iter": 10,
+        },
+        "memory": {"rounds": 1, "n_rows": 6000},
+        "import": {"rounds": 3},
+    },
+}
+
+FIT_CONTENDERS = ("ours", "keras", "scikeras", "keras_wrapper", "ours_bf16")
+PREDICT_CONTENDERS = ("ours", "keras", "scikeras", "keras_wrapper")
+CNN_ACCURACY_CONTENDERS = ("notebook_cnn", "regularised_cnn", "notebook_cnn_bf16")
+MEMORY_CONTENDERS = ("keras_tiny", "ours_tiny", "ours", "keras")
+
+LABELS = {
+    "ours": "sknn_estimators `FashionCNNClassifier`",
+    "ours_bf16": 'sknn_estimators `FashionCNNClassifier(precision="mixed_bfloat16")`',
+    "keras": "plain Keras (the notebook's `model.fit` / `model.predict`)",
+    "scikeras": "scikeras `KerasClassifier`",
+    "keras_wrapper": "Keras `keras.wrappers.SKLearnClassifier`",
+    "notebook_cnn": "notebook CNN: `FashionCNNClassifier(random_state=0)`",
+    "regularised_cnn": "regularised CNN (parameters below)",
+    "notebook_cnn_bf16": 'notebook CNN, `precision="mixed_bfloat16"`',
+    "mlp_default": "`MLPClassifier(random_state=0)` (defaults otherwise)",
+    "svc": "`SVC()`",
+    "keras_tiny": "framework baseline: plain Keras, same network, 1 step on 64 images",
+    "ours_tiny": "`FashionCNNClassifier`, 1 step on 64 images",
+}
+TIMEOUTS = {"accuracy": 3600, "memory": 1800}
+
+
+# ------------------------------------------------------------- processes
+def run_worker(case, contender, options, env):
+    """Run one measurement in a fresh process; its JSON, or an ``error``."""
+    command = [sys.executable, "-m", "benchmarks.worker", case, contender]
+    command += [str(o) for o in options]
+    start = time.perf_counter()
+    try:
+        process = subprocess.run(
+            command,
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUTS.get(case, 900),
+        )
+    except subprocess.TimeoutExpired as error:
+        return {"error": f"timed out after {error.timeout} s", "command": command}
+    for line in reversed(process.stdout.splitlines()):
+        if line.startswith(RESULT_PREFIX):
+            result = json.loads(line[len(RESULT_PREFIX) :])
+            result["process_seconds"] = time.perf_counter() - start
+            return result
+    lines = [line for line in process.stderr.splitlines() if line.strip()]
+    message = lines[-1] if lines else f"exit status {process.returncode}"
+    return {
+        "error": message[:400],
+        "returncode": process.returncode,
+        "stderr_tail": "\n".join(lines[-30:]),
+        "command": command,
+    }
+
+
+def worker_env():
+    env = dict(os.environ)
+    env.setdefault("KERAS_BACKEND", "tensorflow")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env.setdefault("PYTHONHASHSEED", "0")
+    return env
+
+
+def summary_of(result):
+    if "error" in result:
+        return f"FAILED: {result['error']}"
+    case = result["case"]
+    if case == "fit":
+        return (
+            f"{result['images_per_s']:.0f} images/s "
+            f"({result['images_per_cpu_s']:.0f} per CPU-s), "
+            f"fit {result['fit_seconds']:.1f} s"
+        )
+    if case == "predict":
+        return (
+            f"1 image {result['latency_median_ms']:.2f} ms, "
+            f"{result['n_bulk']} images {result['bulk_images_per_s']:.0f}/s"
+        )
+    if case == "accuracy":
+        accuracy = 100 * result["accuracy"]
+        return f"accuracy {accuracy:.2f}%, fit {result['fit_seconds']:.1f} s"
+    if case == "memory":
+        return f"peak RSS {result['peak_rss_bytes'] / 2**20:.0f} MiB"
+    return json.dumps(result)[:200]
+
+
+class Runner:
+    def __init__(self, env, log):
+        self.env = env
+        self.log = log
+        self.start = time.perf_counter()
+
+    def rounds(self, case, contenders, options, n_rounds):
+        """Interleave the contenders in rounds; ``{contender: [result, ...]}``.
+
+        ``n_rounds`` is an int, or a dict of contender to its own number of
+        rounds (slow contenders may get fewer); ``options`` a list, or a
+        function of the contender returning one.
+        """
+        if isinstance(n_rounds, int):
+            n_rounds = dict.fromkeys(contenders, n_rounds)
+        runs = {c: [] for c in contenders}
+        for index in range(max(n_rounds.values())):
+            for contender in contenders:
+                if index >= n_rounds[contender]:
+                    continue
+                opts = options(contender) if callable(options) else options
+                result = run_worker(case, contender, opts, self.env)
+                runs[contender].append(result)
+                elapsed = time.perf_counter() - self.start
+                self.log(
+                    f"[{elapsed:6.0f} s] {case:8} {contender:20} round {index + 1}: "
+                    f"{summary_of(result)}"
+                )
+        return runs
+
+
+# ------------------------------------------------------------- statistics
+def ok(runs):
+    return [r for r in runs if "error" not in r]
+
+
+def median_of(runs, key):
+    values = [r[key] for r in ok(runs) if r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def paired_ratio(runs_a, runs_b, key, invert=False):
+    """Median over rounds of ``a[key] / b[key]`` (``b / a`` with ``invert``),
+    pairing the runs of the same round; None when no round has both."""
+    ratios = []
+    for a, b in zip(runs_a, runs_b, strict=False):
+        if "error" in a or "error" in b or not a.get(key) or not b.get(key):
+            continue
+        ratios.append(b[key] / a[key] if invert else a[key] / b[key])
+    return (statistics.median(ratios), ratios) if ratios else (None, [])
+
+
+def first_error(runs):
+    for r in runs:
+        if "error" in r:
+            return r["error"]
+    return None
+
+
+# ------------------------------------------------------------ the cases
+def measure_import(rounds, env, log):
+    """Wall-clock of ``python -c "import sknn_estimators"`` minus that of
+    ``python -c "pass"``, alternated; and ``-X importtime``'s own figure."""
+    codes = {
+        "pass": "pass",
+        "import": "import sknn_estimators",
+        "import_cnn": "from sknn_estimators import FashionCNNClassifier",
+    }
+    times = {name: [] for name in codes}
+    for _ in range(rounds):
+        for name, code in codes.items():
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, check=True)
+            times[name].append(time.perf_counter() - start)
+    process = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import sknn_estimators"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    importtime_us = None
+    for line in process.stderr.splitlines():
+        match = re.match(r"import time:\s+\d+ \|\s+(\d+) \|\s*sknn_estimators$", line)
+        if match:
+            importtime_us = int(match.group(1))
+    probe = (
+        "import sys, sknn_estimators, sknn_estimators.datasets; "
+        "print(sorted(m for m in ('tensorflow', 'keras', 'sklearn') "
+        "if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    result = {
+        "rounds": rounds,
+        "wall_seconds": times,
+        "median_wall_seconds": medians,
+        "import_seconds": medians["import"] - medians["pass"],
+        "import_cnn_seconds": medians["import_cnn"] - medians["pass"],
+        "importtime_cumulative_seconds": importtime_us / 1e6 if importtime_us else None,
+        "heavy_modules_after_import": loaded,
+    }
+    log(
+        f"import: {result['import_seconds'] * 1e3:.0f} ms (importtime "
+        f"{(result['importtime_cumulative_seconds'] or 0) * 1e3:.0f} ms), "
+        f"loaded {loaded}"
+    )
+    return result
+
+
+def machine_info():
+    info = {"platform": platform.platform(), "cpu_count": os.cpu_count()}
+    try:
+        info["cpus_usable"] = len(os.sched_getaffinity(0))
+    except AttributeError:
+        info["cpus_usable"] = os.cpu_count()
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
+        model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+        info["cpu_model"] = model.group(1).strip() if model else platform.processor()
+        flags = set(re.findall(r"^flags\s*:\s*(.+)$", cpuinfo, re.MULTILINE)[0].split())
+        info["bf16_cpu_flags"] = sorted(flags & {"avx512_bf16", "amx_bf16", "amx_tile"})
+    except (OSError, IndexError):
+        info["cpu_model"] = platform.processor() or "unknown"
+        info["bf16_cpu_flags"] = []
+    try:
+        meminfo = Path("/proc/meminfo").read_text()
+        kib = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))
+        info["ram_gib"] = round(kib / 2**20, 1)
+    except (OSError, AttributeError):
+        info["ram_gib"] = None
+    return info
+
+
+def load_average():
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+# --------------------------------------------------------------- targets
+def target(name, measured, required, passed, unit="", detail=""):
+    return {
+        "target": name,
+        "measured": measured,
+        "unit": unit,
+        "required": required,
+        "passed": passed,
+        "detail": detail,
+    }
+
+
+def fmt(value, digits=2):
+    if value is None:
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def compute_targets(report):
+    cases = report["cases"]
+    targets = []
+
+    fit = cases.get("fit", {}).get("runs", {})
+    if fit:
+        ratio, per_round = paired_ratio(fit["ours"], fit["keras"], "images_per_s")
+        targets.append(
+            target(
+                "Fit throughput vs plain Keras (images/s, ours / Keras)",
+                ratio,
+                ">= 0.97",
+                None if ratio is None else ratio >= 0.97,
+                "x",
+                _rounds_text(per_round),
+            )
+        )
+        ratio, per_round = paired_ratio(fit["ours_bf16"], fit["ours"], "images_per_s")
+        bf16_ok = report["env"].get("bfloat16_supported")
+        precision = {r.get("precision") for r in ok(fit["ours_bf16"])}
+        targets.append(
+            target(
+                "mixed_bfloat16 fit speed-up vs float32 (images/s)",
+                ratio,
+                ">= 1.3 where the CPU has bfloat16",
+                None if ratio is None or not bf16_ok else ratio >= 1.3,
+                "x",
+                f"bfloat16 supported: {bf16_ok}; trained in {sorted(precision)}; "
+                + _rounds_text(per_round),
+            )
+        )
+
+    predict = cases.get("predict", {}).get("runs", {})
+    if predict:
+        latency = median_of(predict["ours"], "latency_median_ms")
+        targets.append(
+            target(
+                "One-image predict, median latency (ours)",
+                latency,
+                "<= 1.5 ms",
+                None if latency is None else latency <= 1.5,
+                "ms",
+            )
+        )
+        ratio, per_round = paired_ratio(
+            predict["ours"], predict["scikeras"], "latency_median_ms", invert=True
+        )
+        targets.append(
+            target(
+                "One-image predict vs scikeras (scikeras latency / ours)",
+                ratio,
+                ">= 20",
+                None if ratio is None else ratio >= 20,
+                "x",
+                _failure_note(predict["scikeras"]) or _rounds_text(per_round),
+            )
+        )
+        ratio, per_round = paired_ratio(
+            predict["ours"], predict["scikeras"], "bulk_images_per_s"
+        )
+        n_bulk = median_of(predict["ours"], "n_bulk")
+        targets.append(
+            target(
+                f"{fmt(n_bulk, 0)}-image predict throughput vs scikeras",
+                ratio,
+                ">= 1.5",
+                None if ratio is None else ratio >= 1.5,
+                "x",
+                _failure_note(predict["scikeras"]) or _rounds_text(per_round),
+            )
+        )
+
+    accuracy = cases.get("accuracy", {}).get("runs", {})
+    if accuracy:
+        base = _accuracy(accuracy["notebook_cnn"])
+        reg = _accuracy(accuracy.get("regularised_cnn", []))
+        bf16 = _accuracy(accuracy["notebook_cnn_bf16"])
+        gain = None if base is None or reg is None else 100 * (reg - base)
+        targets.append(
+            target(
+                "Regularised CNN accuracy gain over the notebook CNN",
+                gain,
+                ">= 1.5 points",
+                None if gain is None else gain >= 1.5,
+                "points",
+                f"{fmt(_pct(reg))}% vs {fmt(_pct(base))}%",
+            )
+        )
+        ratio, per_round = paired_ratio(
+            accuracy.get("regularised_cnn", []), accuracy["notebook_cnn"], "fit_seconds"
+        )
+        targets.append(
+            target(
+                "Regularised CNN fit time / notebook CNN fit time",
+                ratio,
+                "<= 2.0",
+                None if ratio is None else ratio <= 2.0,
+                "x",
+                _rounds_text(per_round),
+            )
+        )
+        diff = None if base is None or bf16 is None else 100 * (bf16 - base)
+        targets.append(
+            target(
+                "mixed_bfloat16 accuracy - float32 accuracy (notebook CNN)",
+                diff,
+                ">= -0.5 points",
+                None if diff is None else diff >= -0.5,
+                "points",
+                f"{fmt(_pct(bf16))}% vs {fmt(_pct(base))}%",
+            )
+        )
+
+    fallback = cases.get("bf16_fallback")
+    if fallback:
+        passed = (
+            "error" not in fallback
+            and fallback["warned"]
+            and fallback["precision_"] == "float32"
+            and fallback["layer_policies"] == ["float32"]
+            and fallback["predicts"]
+        )
+        targets.append(
+            target(
+                "mixed_bfloat16 falls back to float32 with a warning where unsupported",
+                1.0 if passed else 0.0,
+                "warning, precision_ float32",
+                passed,
+                "",
+                fallback.get("error")
+                or f"simulated; warned: {fallback['warned']}, "
+                f"precision_={fallback['precision_']!r}",
+            )
+        )
+
+    memory = cases.get("memory", {}).get("runs", {})
+    if memory:
+        peak = median_of(memory["ours"], "peak_rss_bytes")
+        base = median_of(memory["keras_tiny"], "peak_rss_bytes")
+        x_nbytes = median_of(memory["ours"], "x_nbytes")
+        excess = None if None in (peak, base, x_nbytes) else (peak - base) / x_nbytes
+        targets.append(
+            target(
+                "Peak RSS of fit: (peak - framework baseline) / X.nbytes",
+                excess,
+                "<= 3",
+                None if excess is None else excess <= 3,
+                "x X",
+                f"peak {fmt(_mib(peak), 0)} MiB, baseline {fmt(_mib(base), 0)} MiB, "
+                f"X {fmt(_mib(x_nbytes), 0)} MiB",
+            )
+        )
+
+    imports = cases.get("import")
+    if imports:
+        seconds = imports["import_seconds"]
+        targets.append(
+            target(
+                "`import sknn_estimators` time",
+                seconds,
+                "<= 0.5 s",
+                seconds <= 0.5,
+                "s",
+                f"-X importtime: {fmt(imports['importtime_cumulative_seconds'], 3)} s;"
+                f" heavy modules loaded: {imports['heavy_modules_after_import']}",
+            )
+        )
+    return targets
+
+
+def _accuracy(runs):
+    return median_of(runs, "accuracy")
+
+
+def _pct(value):
+    return None if value is None else 100 * value
+
+
+def _mib(value):
+    return None if value is None else value / 2**20
+
+
+def _rounds_text(per_round):
+    if not per_round:
+        return ""
+    return "per round: " + ", ".join(f"{r:.2f}" for r in per_round)
+
+
+def _failure_note(runs):
+    error = first_error(runs)
+    if error and not ok(runs):
+        return f"peer failed: {error}"
+    return None
+
+
+# -------------------------------------------------------------- markdown
+def markdown(report):
+    lines = []
+    add = lines.append
+    m, v, d = report["machine"], report["env"].get("versions", {}), report["data"]
+    add("# sknn-estimators benchmarks")
+    add("")
+    add(f"- Command: `{report['command']}` (`{report['python_command']}`)")
+    add(f"- Date: {report['date']} (run took {report['duration_minutes']:.0f} min)")
+    add(
+        f"- Machine: {m['cpu_model']}, {m['cpus_usable']} usable cores "
+        f"(of {m['cpu_count']}), {fmt(m['ram_gib'], 1)} GiB RAM, "
+        f"bfloat16 CPU flags: {', '.join(m['bf16_cpu_flags']) or 'none'}; "
+        f"{m['platform']}; load average at start {report['load_average_start']}, "
+        f"at end {report['load_average_end']} (a shared machine: other jobs ran)"
+    )
+    add("- Versions: " + ", ".join(f"{name} {version}" for name, version in v.items()))
+    add(
+        f"- Data: {d['name']} ({d['source']}), {d['n_samples']:,} images "
+        f"{d['image_shape'][0]}x{d['image_shape'][1]}, {d['n_classes']} classes, "
+        f"{d['scaling']}; fixed stratified split {100 - 100 * TEST_SIZE:.0f}/"
+        f"{100 * TEST_SIZE:.0f} (random_state={SPLIT_SEED}): "
+        f"{d['n_train']:,} train / {d['n_test']:,} test"
+    )
+    add(f"- Mode: {report['mode']}; settings: `{json.dumps(report['settings'])}`")
+    add("")
+    add("## Targets")
+    add("")
+    add("| target | measured | required | status | detail |")
+    add("| --- | --- | --- | --- | --- |")
+    for t in report["targets"]:
+        status = {True: "**pass**", False: "**MISS**", None: "not measured"}[
+            t["passed"]
+        ]
+        measured = f"{fmt(t['measured'])} {t['unit']}".strip()
+        add(
+            f"| {t['target']} | {measured} | {t['required']} | {status} "
+            f"| {t['detail']} |"
+        )
+    add("")
+    cases = report["cases"]
+    if "fit" in cases:
+        _fit_section(add, cases["fit"])
+    if "predict" in cases:
+        _predict_section(add, cases["predict"])
+    if "accuracy" in cases:
+        _accuracy_section(add, cases["accuracy"], report)
+    if "memory" in cases:
+        _memory_section(add, cases["memory"])
+    if "import" in cases:
+        _import_section(add, cases["import"])
+    add("## Method")
+    add("")
+    for note in report["notes"]:
+        add(f"- {note}")
+    add("")
+    return "\n".join(lines)
+
+
+def _status_cell(runs):
+    error = first_error(runs)
+    if error and not ok(runs):
+        return f"failed: `{error}`"
+    if error:
+        return f"{len(ok(runs))}/{len(runs)} rounds ok; failure: `{error}`"
+    return ""
+
+
+def _fit_section(add, case):
+    runs = case["runs"]
+    ours = median_of(runs["ours"], "images_per_s")
+    n = median_of(runs["ours"], "n_train")
+    epochs = median_of(runs["ours"], "epochs")
+    add(
+        f"## 1. Training throughput ({fmt(n, 0)} images, batch {BATCH_SIZE}, Adam "
+        f"{LEARNING_RATE:g}, {fmt(epochs, 0)} epochs; images/s over epochs 2-"
+        f"{fmt(epochs, 0)})"
+    )
+    add("")
+    add(
+        "| contender | images/s (median) | vs ours | per round | images per CPU-s "
+        "| 1st epoch s | whole fit s | parameters | notes |"
+    )
+    add("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for contender, contender_runs in runs.items():
+        ips = median_of(contender_runs, "images_per_s")
+        per_round = ", ".join(f"{r['images_per_s']:.0f}" for r in ok(contender_runs))
+        add(
+            f"| {LABELS[contender]} | {fmt(ips, 0)} "
+            f"| {fmt(None if ips is None or not ours else ips / ours)} "
+            f"| {per_round} | {fmt(median_of(contender_runs, 'images_per_cpu_s'), 0)} "
+            f"| {fmt(median_of(contender_runs, 'first_epoch_seconds'))} "
+            f"| {fmt(median_of(contender_runs, 'fit_seconds'))} "
+            f"| {fmt(median_of(contender_runs, 'n_params'), 0)} "
+            f"| {_status_cell(contender_runs)} |"
+        )
+    add("")
+
+
+def _predict_section(add, case):
+    runs = case["runs"]
+    first = ok(runs["ours"])[0] if ok(runs["ours"]) else {}
+    add(
+        f"## 2. Inference (one image: median of {first.get('n_calls', '?')} calls "
+        f"after {first.get('n_warmup_calls', '?')} warm-up calls; bulk: "
+        f"{fmt(first.get('n_bulk'), 0)} images)"
+    )
+    add("")
+    add(
+        "| contender | 1 image, median ms | p10-p90 ms | scikeras / this "
+        "| bulk images/s | this / scikeras | notes |"
+    )
+    add("| --- | --- | --- | --- | --- | --- | --- |")
+    sk_latency = median_of(runs["scikeras"], "latency_median_ms")
+    sk_bulk = median_of(runs["scikeras"], "bulk_images_per_s")
+    for contender, contender_runs in runs.items():
+        latency = median_of(contender_runs, "latency_median_ms")
+        bulk = median_of(contender_runs, "bulk_images_per_s")
+        speed_up = None if not latency or not sk_latency else sk_latency / latency
+        bulk_ratio = None if not bulk or not sk_bulk else bulk / sk_bulk
+        add(
+            f"| {LABELS[contender]} | {fmt(latency, 3)} "
+            f"| {fmt(median_of(contender_runs, 'latency_p10_ms'))}-"
+            f"{fmt(median_of(contender_runs, 'latency_p90_ms'))} "
+            f"| {fmt(speed_up)} | {fmt(bulk, 0)} | {fmt(bulk_ratio)} "
+            f"| {_status_cell(contender_runs)} |"
+        )
+    add("")
+
+
+def _accuracy_section(add, case, report):
+    runs = case["runs"]
+    add(
+        "## 3. Accuracy on the fixed split (same split and scaling for all; "
+        "fit time: median over rounds)"
+    )
+    add("")
+    add(
+        "| model | test accuracy % | fit s | fit time / notebook CNN's | fit CPU-s "
+        "| rounds | epochs / iterations | notes |"
+    )
+    add("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for contender, contender_runs in runs.items():
+        if contender == "candidate":
+            label = "winner of the regularised search (parameters below)"
+        else:
+            label = LABELS.get(contender) or f"`{contender[4:]}` MLP preset"
+        ratio, _ = paired_ratio(contender_runs, runs["notebook_cnn"], "fit_seconds")
+        accs = sorted({round(100 * r["accuracy"], 2) for r in ok(contender_runs)})
+        notes = _status_cell(contender_runs)
+        if len(accs) > 1:
+            notes += f" accuracies differ between rounds: {accs}"
+        warned = sorted({w for r in ok(contender_runs) for w in r.get("warnings", [])})
+        if warned:
+            notes += " warnings: " + ", ".join(warned)
+        add(
+            f"| {label} | {fmt(_pct(_accuracy(contender_runs)))} "
+            f"| {fmt(median_of(contender_runs, 'fit_seconds'), 1)} | {fmt(ratio)} "
+            f"| {fmt(median_of(contender_runs, 'fit_cpu_seconds'), 1)} "
+            f"| {len(ok(contender_runs))} "
+            f"| {fmt(median_of(contender_runs, 'n_iter'), 0)} | {notes.strip()} |"
+        )
+    add("")
+    regularised = report["regularised"]
+    add(
+        f"Regularised CNN: `FashionCNNClassifier(random_state=0, "
+        f"**{regularised['params']})` (from {regularised['source']}); the notebook "
+        f"CNN trains {NOTEBOOK_EPOCHS} epochs."
+    )
+    if "search_winner" in regularised:
+        add(
+            "Winner of the regularised search (benchmarks/results/"
+            "regularised_search.md), shown for comparison: "
+            f"`FashionCNNClassifier(random_state=0, **{regularised['search_winner']})`."
+        )
+    add("")
+
+
+def _memory_section(add, case):
+    runs = case["runs"]
+    base = median_of(runs["keras_tiny"], "peak_rss_bytes")
+    add("## 4. Peak resident memory of `fit` (one epoch, synthetic float32 images)")
+    add("")
+    add("| process | X | peak RSS MiB | (peak - baseline) / X.nbytes | notes |")
+    add("| --- | --- | --- | --- | --- |")
+    for contender, contender_runs in runs.items():
+        peak = median_of(contender_runs, "peak_rss_bytes")
+        x = median_of(contender_runs, "x_nbytes")
+        shape = ok(contender_runs)[0].get("x_shape") if ok(contender_runs) else None
+        x_text = (
+            f"{shape[0]:,} x {shape[1]} float32 ({x / 2**20:.0f} MiB)"
+            if shape
+            else f"{fmt(x, 0)} bytes"
+        )
+        ratio = None if None in (peak, base) or not x else (peak - base) / x
+        add(
+            f"| {LABELS.get(contender, contender)} | {x_text} | {fmt(_mib(peak), 0)} "
+            f"| {fmt(ratio) if shape else '-'} | {_status_cell(contender_runs)} |"
+        )
+    add("")
+
+
+def _import_section(add, case):
+    add("## 5. Import time")
+    add("")
+    add("| measurement | seconds |")
+    add("| --- | --- |")
+    add(
+        f'| `python -c "import sknn_estimators"` minus `python -c "pass"` '
+        f"(median of {case['rounds']}) | {fmt(case['import_seconds'], 3)} |"
+    )
+    add(
+        f'| `python -c "from sknn_estimators import FashionCNNClassifier"` minus '
+        f"`pass` (imports scikit-learn, not TensorFlow) "
+        f"| {fmt(case['import_cnn_seconds'], 3)} |"
+    )
+    add(
+        f'| `python -X importtime -c "import sknn_estimators"`, cumulative '
+        f"| {fmt(case['importtime_cumulative_seconds'], 3)} |"
+    )
+    add("")
+    add(
+        "Heavy modules loaded by `import sknn_estimators, sknn_estimators.datasets`: "
+        f"{case['heavy_modules_after_import']}."
+    )
+    add("")
+
+
+NOTES = [
+    "Every measurement of every contender ran in a fresh process "
+    "(`python -m benchmarks.worker CASE CONTENDER`); the contenders of a case were "
+    "interleaved in rounds (A B C D, A B C D, ...). Figures are medians over the "
+    "rounds; a ratio is the median of the per-round ratios, all from this run.",
+    "All CNN contenders run the same network, built by "
+    "`sknn_estimators._architectures.build_cnn` (the wrappers get a weightless "
+    "`Reshape` in front, since they take one flattened image per row), on the same "
+    "images, with batch 64, Adam 1e-3, and the same epochs.",
+    "Training throughput counts the epochs after the first (which includes tracing); "
+    "every contender's epochs are timed by the same Keras callback, added to every "
+    "`keras.Model.fit` call in the worker (our estimator takes no callbacks). "
+    "'Whole fit' is the wall-clock of the contender's `fit` call, set-up included.",
+    "scikeras gets no `random_state` (it would switch on TensorFlow's slower op "
+    "determinism); Keras' seed is set instead, as for plain Keras.",
+    "Plain Keras' `model.predict` and the Keras wrapper use their defaults "
+    "(batch size 32; the wrapper also prints a progress bar, as it does for its "
+    "users). scikeras predicts with its `batch_size` (64).",
+    "Memory: `ru_maxrss` of the process after `fit`. The framework baseline imports "
+    "TensorFlow/Keras and fits the same network for one step on 64 images with "
+    "plain Keras (no scikit-learn import).",
+    "The accuracy table uses one fit per model and round with fixed seeds; the CNNs "
+    "get more rounds than the others only to time them side by side.",
+]
+
+
+# ------------------------------------------------------------------ main
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny sizes: a smoke run of a few minutes"
+    )
+    parser.add_argument(
+        "--data-home",
+        default=None,
+        help="folder of the Fashion-MNIST IDX files, or 'digits' (default: "
+        f"{_data.DEFAULT_DATA_HOME} when present, else digits)",
+    )
+    parser.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
+    parser.add_argument(
+        "--cases",
+        default="import,fit,predict,accuracy,memory,bf16_fallback",
+        help="comma-separated subset of the cases, in this order",
+    )
+    args = parser.parse_args(argv)
+    mode = "quick" if args.quick else "full"
+    settings = SETTINGS[mode]
+    cases_wanted = args.cases.split(",")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    def log(message):
+        print(message, flush=True)
+
+    started = time.perf_counter()
+    data_home = _data.resolve_data_home(args.data_home)
+    X, y, data_info = _data.load(data_home)
+    X_train, X_test, _, _ = _data.split(X, y)
+    data_info.update(n_train=int(X_train.shape[0]), n_test=int(X_test.shape[0]))
+    del X, y, X_train, X_test
+    env = worker_env()
+    data_option = ["--data-home", data_home or "digits"]
+    runner = Runner(env, log)
+    environment = run_worker("env", "-", [], env)
+    params, source = regularised_params()
+    python_command = " ".join(
+        [os.path.relpath(sys.executable, REPO), "-m", "benchmarks.run", *sys.argv[1:]]
+    )
+    report = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": "make bench" if os.environ.get("MAKELEVEL") else python_command,
+        "python_command": python_command,
+        "mode": mode,
+        "settings": settings,
+        "machine": machine_info(),
+        "load_average_start": load_average(),
+        "env": environment,
+        "data": data_info,
+        "regularised": {"params": params, "source": source},
+        "cases": {},
+        "notes": NOTES,
+    }
+    log(f"{mode} run on {data_info['name']}; {report['machine']['cpu_model']}")
+
+    if "import" in cases_wanted:
+        report["cases"]["import"] = measure_import(
+            settings["import"]["rounds"], env, log
+        )
+    if "fit" in cases_wanted:
+        s = settings["fit"]
+        options = [*data_option, "--epochs", s["epochs"], "--n-train", s["n_train"]]
+        runs = runner.rounds("fit", FIT_CONTENDERS, options, s["rounds"])
+        report["cases"]["fit"] = {"runs": runs}
+    if "predict" in cases_wanted:
+        s = settings["predict"]
+        options = [*data_option]
+        for key in ("warmup", "calls", "n_bulk", "bulk_repeats"):
+            options += [f"--{key.replace('_', '-')}", s[key]]
+        runs = runner.rounds("predict", PREDICT_CONTENDERS, options, s["rounds"])
+        report["cases"]["predict"] = {"runs": runs}
+    if "accuracy" in cases_wanted:
+        s = settings["accuracy"]
+        from benchmarks.worker import mlp_preset_names
+
+        cnns = [c for c in CNN_ACCURACY_CONTENDERS if c != "regularised_cnn" or params]
+        winner = search_winner()
+        if winner is not None and winner != params:
+            cnns.append("candidate")  # the search's winner, when not the preset
+            report["regularised"]["search_winner"] = winner
+        others = (*(f"mlp:{n}" for n in mlp_preset_names()), "mlp_default", "svc")
+        contenders = (*cnns, *others)
+        rounds = {c: s["rounds_cnn"] for c in cnns}
+        rounds.update(dict.fromkeys(others, s["rounds_other"]))
+        base = [*data_option, "--n-train", s["n_train"]]
+        base += ["--max-epochs", s["max_epochs"], "--max-iter", s["max_iter"]]
+
+        def options(contender):
+            if contender == "candidate":
+                return [*base, "--params", json.dumps(winner), "--seed", 0]
+            return base
+
+        runs = runner.rounds("accuracy", contenders, options, rounds)
+        report["cases"]["accuracy"] = {"runs": runs}
+    if "memory" in cases_wanted:
+        s = settings["memory"]
+        options = ["--n-rows", s["n_rows"]]
+        runs = runner.rounds("memory", MEMORY_CONTENDERS, options, s["rounds"])
+        report["cases"]["memory"] = {"runs": runs}
+    if "bf16_fallback" in cases_wanted:
+        result = run_worker("bf16_fallback", "ours", [], env)
+        log(f"bf16_fallback: {json.dumps(result)[:300]}")
+        report["cases"]["bf16_fallback"] = result
+
+    report["load_average_end"] = load_average()
+    report["duration_minutes"] = (time.perf_counter() - started) / 60
+    report["targets"] = compute_targets(report)
+    name = "latest" if mode == "full" else "quick"
+    (out / f"{name}.json").write_text(json.dumps(report, indent=1) + "\n")
+    (out / f"{name}.md").write_text(markdown(report))
+    log(f"wrote {out / (name + '.md')} and {out / (name + '.json')}")
+    for t in report["targets"]:
+        status = {True: "pass", False: "MISS", None: "n/a"}[t["passed"]]
+        log(f"  {status:5} {t['target']}: {fmt(t['measured'])} {t['unit']}")
+
+
+if __name__ == "__main__":
+    main()
