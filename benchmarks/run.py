@@ -320,7 +320,8 @@ def load_average():
 
 
 # --------------------------------------------------------------- targets
-def target(name, measured, required, passed, unit="", detail=""):
+def target(name, measured, required, passed, unit="", detail="", info=False):
+    """One row of the targets table; ``info`` rows are context, not targets."""
     return {
         "target": name,
         "measured": measured,
@@ -328,7 +329,15 @@ def target(name, measured, required, passed, unit="", detail=""):
         "required": required,
         "passed": passed,
         "detail": detail,
+        "info": info,
     }
+
+
+def status_of(row, bold=True):
+    if row.get("info"):
+        return "info"
+    text = {True: "pass", False: "MISS", None: "not measured"}[row["passed"]]
+    return f"**{text}**" if bold and row["passed"] is not None else text
 
 
 def fmt(value, digits=2):
@@ -354,6 +363,35 @@ def compute_targets(report):
                 _rounds_text(per_round),
             )
         )
+        ratio, per_round = paired_ratio(fit["ours"], fit["keras"], "images_per_cpu_s")
+        targets.append(
+            target(
+                "Fit throughput vs plain Keras per CPU-second (less sensitive to "
+                "other jobs on the machine)",
+                ratio,
+                "(context for the row above)",
+                None,
+                "x",
+                _rounds_text(per_round),
+                info=True,
+            )
+        )
+        for peer in ("scikeras", "keras_wrapper"):
+            ratio, per_round = paired_ratio(fit["ours"], fit[peer], "images_per_s")
+            cpu_ratio, _ = paired_ratio(fit["ours"], fit[peer], "images_per_cpu_s")
+            targets.append(
+                target(
+                    f"Fit throughput vs {LABELS[peer]} (ours / peer)",
+                    ratio,
+                    "(context)",
+                    None,
+                    "x",
+                    (_failure_note(fit[peer]) or "")
+                    + f"per CPU-second: {fmt(cpu_ratio)}; "
+                    + _rounds_text(per_round),
+                    info=True,
+                )
+            )
         ratio, per_round = paired_ratio(fit["ours_bf16"], fit["ours"], "images_per_s")
         bf16_ok = report["env"].get("bfloat16_supported")
         precision = {r.get("precision") for r in ok(fit["ours_bf16"])}
@@ -394,6 +432,9 @@ def compute_targets(report):
                 _failure_note(predict["scikeras"]) or _rounds_text(per_round),
             )
         )
+        cpu_ratio, _ = paired_ratio(
+            predict["ours"], predict["scikeras"], "bulk_images_per_cpu_s"
+        )
         ratio, per_round = paired_ratio(
             predict["ours"], predict["scikeras"], "bulk_images_per_s"
         )
@@ -405,7 +446,9 @@ def compute_targets(report):
                 ">= 1.5",
                 None if ratio is None else ratio >= 1.5,
                 "x",
-                _failure_note(predict["scikeras"]) or _rounds_text(per_round),
+                _failure_note(predict["scikeras"])
+                or _rounds_text(per_round)
+                + (f"; per CPU-second: {fmt(cpu_ratio)}" if cpu_ratio else ""),
             )
         )
 
@@ -557,15 +600,18 @@ def markdown(report):
         f"{d['n_train']:,} train / {d['n_test']:,} test"
     )
     add(f"- Mode: {report['mode']}; settings: `{json.dumps(report['settings'])}`")
+    for rendered in report.get("rendered", []):
+        add(
+            f"- Tables rendered again from the JSON by `{rendered['command']}` on "
+            f"{rendered['date']} (the same measurements)"
+        )
     add("")
     add("## Targets")
     add("")
     add("| target | measured | required | status | detail |")
     add("| --- | --- | --- | --- | --- |")
     for t in report["targets"]:
-        status = {True: "**pass**", False: "**MISS**", None: "not measured"}[
-            t["passed"]
-        ]
+        status = status_of(t)
         measured = f"{fmt(t['measured'])} {t['unit']}".strip()
         add(
             f"| {t['target']} | {measured} | {t['required']} | {status} "
@@ -642,9 +688,9 @@ def _predict_section(add, case):
     add("")
     add(
         "| contender | 1 image, median ms | p10-p90 ms | scikeras / this "
-        "| bulk images/s | this / scikeras | notes |"
+        "| bulk images/s | this / scikeras | bulk images per CPU-s | notes |"
     )
-    add("| --- | --- | --- | --- | --- | --- | --- |")
+    add("| --- | --- | --- | --- | --- | --- | --- | --- |")
     sk_latency = median_of(runs["scikeras"], "latency_median_ms")
     sk_bulk = median_of(runs["scikeras"], "bulk_images_per_s")
     for contender, contender_runs in runs.items():
@@ -657,6 +703,7 @@ def _predict_section(add, case):
             f"| {fmt(median_of(contender_runs, 'latency_p10_ms'))}-"
             f"{fmt(median_of(contender_runs, 'latency_p90_ms'))} "
             f"| {fmt(speed_up)} | {fmt(bulk, 0)} | {fmt(bulk_ratio)} "
+            f"| {fmt(median_of(contender_runs, 'bulk_images_per_cpu_s'), 0)} "
             f"| {_status_cell(contender_runs)} |"
         )
     add("")
@@ -787,6 +834,22 @@ NOTES = [
 
 
 # ------------------------------------------------------------------ main
+def render(path, python_command):
+    """Rewrite the targets and the markdown of the run in ``path`` (JSON)."""
+    report = json.loads(path.read_text())
+    report["targets"] = compute_targets(report)
+    report["notes"] = NOTES
+    report.setdefault("rendered", []).append(
+        {
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "command": python_command,
+        }
+    )
+    path.write_text(json.dumps(report, indent=1) + "\n")
+    path.with_suffix(".md").write_text(markdown(report))
+    print(f"rendered {path.with_suffix('.md')} again from {path}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -804,7 +867,19 @@ def main(argv=None):
         default="import,fit,predict,accuracy,memory,bf16_fallback",
         help="comma-separated subset of the cases, in this order",
     )
+    parser.add_argument(
+        "--render",
+        metavar="JSON",
+        help="recompute the targets and the markdown of an earlier run from its "
+        "JSON file (e.g. after a change of the report's layout), measuring nothing",
+    )
     args = parser.parse_args(argv)
+    python_command = " ".join(
+        [os.path.relpath(sys.executable, REPO), "-m", "benchmarks.run", *sys.argv[1:]]
+    )
+    if args.render:
+        render(Path(args.render), python_command)
+        return
     mode = "quick" if args.quick else "full"
     settings = SETTINGS[mode]
     cases_wanted = args.cases.split(",")
@@ -825,9 +900,6 @@ def main(argv=None):
     runner = Runner(env, log)
     environment = run_worker("env", "-", [], env)
     params, source = regularised_params()
-    python_command = " ".join(
-        [os.path.relpath(sys.executable, REPO), "-m", "benchmarks.run", *sys.argv[1:]]
-    )
     report = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": "make bench" if os.environ.get("MAKELEVEL") else python_command,
@@ -901,7 +973,7 @@ def main(argv=None):
     (out / f"{name}.md").write_text(markdown(report))
     log(f"wrote {out / (name + '.md')} and {out / (name + '.json')}")
     for t in report["targets"]:
-        status = {True: "pass", False: "MISS", None: "n/a"}[t["passed"]]
+        status = status_of(t, bold=False)
         log(f"  {status:5} {t['target']}: {fmt(t['measured'])} {t['unit']}")
 
 

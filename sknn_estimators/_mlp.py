@@ -74,7 +74,10 @@ _PRESET_TABLE = (
             ``random_state=1`` on the notebook's split (``train_test_split(X, y,
             random_state=1, test_size=0.2)``, features standardised) it reaches
             an accuracy of 0.9666666666666667, as in the notebook; the
-            example below reproduces that figure.
+            example below reproduces that figure. On Fashion-MNIST it is no
+            better than ``MLPClassifier()`` (test accuracy 0.8605 against 0.8610
+            in ``benchmarks/bench_mlp_presets.py``); use
+            :class:`FashionMLPClassifier` there.
             """,
         example="""
             >>> from sklearn.datasets import load_iris
@@ -108,7 +111,21 @@ _PRESET_TABLE = (
             "alpha": 0.001,
         },
         why="""
-            Chosen by measurement on real Fashion-MNIST: FIGURES_TO_FILL
+            Chosen by measurement on real Fashion-MNIST: the 8,517-image subset,
+            pixels divided by 255, one stratified 85/15 split (random_state=0).
+            Among the candidates of ``benchmarks/bench_mlp_presets.py`` it had
+            the best 5-fold cross-validated accuracy on the 7,239 training
+            images, 0.8628 against 0.8540 for ``MLPClassifier()``. Refitted on
+            them with random_state 0, 1 and 2, it scored 0.8730 on the 1,278
+            test images (0.8725 to 0.8732), against 0.8610 (0.8584 to 0.8623)
+            for ``MLPClassifier()``; a fit took 44 s against 8 s (one BLAS
+            thread, a shared 2-core machine). The adaptive learning rate (divided
+            by 5 whenever the training loss stalls) seems to matter: a (256,
+            128) SGD network scored 0.8501 in cross-validation with a constant
+            rate of 0.01, and 0.8599 with an adaptive one from 0.05. Scale pixels to
+            [0, 1] before fitting, as measured. Figures from scikit-learn 1.9.1,
+            ``.venv/bin/python benchmarks/bench_mlp_presets.py``, recorded in
+            ``benchmarks/results/mlp_presets.json``.
             """,
         example="""
             >>> from sklearn.datasets import load_digits
@@ -130,7 +147,13 @@ _PRESET_TABLE = (
         ),
         params={"hidden_layer_sizes": (64,), "early_stopping": True},
         why="""
-            For quick experiments, wide grid searches and examples: SMALL_TO_FILL
+            For quick experiments, wide grid searches and examples: on the
+            Fashion-MNIST benchmark of :class:`FashionMLPClassifier` it fitted
+            in 1.2 s against 8.2 s for ``MLPClassifier()`` (mean of 3 seeds),
+            for a test accuracy of 0.8550 against 0.8610 (cross-validation
+            0.8449 against 0.8540). Early stopping holds out
+            ``validation_fraction`` (10%) of the training data and stops after
+            ``n_iter_no_change`` (10) epochs without a better validation score.
             """,
         example="""
             >>> from sklearn.datasets import load_digits
@@ -264,7 +287,12 @@ def _preset_docstring(spec):
         "See Also\n--------\n"
         "sklearn.neural_network.MLPClassifier : The estimator this preset "
         "configures.\n"
-        "describe_mlp_presets : All presets, their parameters and descriptions.",
+        "describe_mlp_presets : All presets, their parameters and descriptions.\n"
+        + "".join(
+            f"{other.class_name} : {other.description}\n"
+            for other in _PRESET_TABLE
+            if other.name != spec.name
+        ).rstrip("\n"),
         "Examples\n--------\n" + textwrap.dedent(spec.example).strip(),
     ]
     return "\n\n".join(sections) + "\n"
