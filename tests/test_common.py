@@ -19,10 +19,15 @@ ESTIMATORS = [
         epochs=20,
         random_state=0,
     ),
-    # Every MLPClassifier preset, with its own network; tol=0.01 stops training
-    # once the loss gains less than 0.01 per epoch, so that the checks' tiny data
-    # sets converge (no ConvergenceWarning) in seconds.
-    *(preset.make(tol=0.01, random_state=0) for preset in MLP_PRESETS.values()),
+    # Every MLPClassifier preset, with its own network. For the checks' tiny data
+    # sets: tol=0.01 stops training once the loss gains less than 0.01 an epoch
+    # (converged in seconds, no ConvergenceWarning); batch_size="auto" and
+    # early_stopping=False because a batch of 128 or a 10% validation split
+    # cannot come from a few samples (MLPClassifier fails the same checks then).
+    *(
+        preset.make(tol=0.01, batch_size="auto", early_stopping=False, random_state=0)
+        for preset in MLP_PRESETS.values()
+    ),
 ]
 
 

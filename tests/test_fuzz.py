@@ -18,6 +18,9 @@ from sklearn.exceptions import ConvergenceWarning
 
 import sknn_estimators
 
+#: Short MLP fits; batch_size="auto" and no early stopping so that the fixture's
+#: 30 samples suit every preset (FashionMLPClassifier's batch of 128 would warn).
+MLP_SMALL = {"max_iter": 5, "batch_size": "auto", "early_stopping": False}
 SMALL = {
     "FashionCNNClassifier": dict(conv_filters=(2,), dense_units=(), epochs=1),
 }
@@ -27,7 +30,7 @@ def public_estimators():
     for name in sknn_estimators.__all__:
         obj = getattr(sknn_estimators, name)
         if isinstance(obj, type) and issubclass(obj, BaseEstimator):
-            yield obj(**SMALL.get(name, {"max_iter": 5}))
+            yield obj(**SMALL.get(name, MLP_SMALL))
 
 
 ESTIMATORS = list(public_estimators())
