@@ -207,7 +207,7 @@ class FashionCNNClassifier(ClassifierMixin, BaseEstimator):
     --------
     CNN_PRESETS : Named configurations, e.g. ``CNN_PRESETS["regularised"].make()``.
     sklearn.neural_network.MLPClassifier : Multi-layer perceptron classifier.
-    DeepMLPClassifier : The tutorial's MLP as a preset.
+    DeepMLPClassifier : The iris notebook's MLP as a preset.
 
     Notes
     -----
