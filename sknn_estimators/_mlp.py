@@ -119,11 +119,12 @@ _PRESET_TABLE = (
             them with random_state 0, 1 and 2, it scored 0.8730 on the 1,278
             test images (0.8725 to 0.8732), against 0.8610 (0.8584 to 0.8623)
             for ``MLPClassifier()``; a fit took 44 s against 8 s (one BLAS
-            thread, a shared 2-core machine). The adaptive learning rate (divided
-            by 5 whenever the training loss stalls) seems to matter: a (256,
-            128) SGD network scored 0.8501 in cross-validation with a constant
-            rate of 0.01, and 0.8599 with an adaptive one from 0.05. Scale pixels to
-            [0, 1] before fitting, as measured. Figures from scikit-learn 1.9.1,
+            thread, a shared 2-core machine). The adaptive learning rate
+            (divided by 5 whenever the training loss stalls) seems to matter: a
+            (256, 128) SGD network scored 0.8501 in cross-validation with a
+            constant rate of 0.01, and 0.8599 with an adaptive one from 0.05.
+            Scale pixels to [0, 1] before fitting, as measured. Figures from
+            scikit-learn 1.9.1,
             ``.venv/bin/python benchmarks/bench_mlp_presets.py``, recorded in
             ``benchmarks/results/mlp_presets.json``.
             """,
@@ -303,15 +304,13 @@ def _format(value):
     return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
-# Module-level names, so that the classes pickle and tools see them.
-DeepMLPClassifier, FashionMLPClassifier, SmallMLPClassifier = (
-    _make_preset(spec) for spec in _PRESET_TABLE
-)
+_CLASSES = {spec.class_name: _make_preset(spec) for spec in _PRESET_TABLE}
 
-_CLASSES = {
-    cls.__name__: cls
-    for cls in (DeepMLPClassifier, FashionMLPClassifier, SmallMLPClassifier)
-}
+# Module-level names under the classes' own names, so that they pickle and
+# that readers and tools find them.
+DeepMLPClassifier = _CLASSES["DeepMLPClassifier"]
+FashionMLPClassifier = _CLASSES["FashionMLPClassifier"]
+SmallMLPClassifier = _CLASSES["SmallMLPClassifier"]
 
 #: The presets by short name: read-only mapping of name to :class:`MLPPreset`.
 MLP_PRESETS = types.MappingProxyType(
