@@ -41,12 +41,19 @@ from benchmarks._configs import (
 from benchmarks.worker import RESULT_PREFIX
 
 REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
+#: README.md shows the latest full run's description and targets between these
+#: lines; a full run written to ``RESULTS`` (``make bench``) rewrites them.
+README_MARKERS = (
+    "<!-- make bench writes this block: start -->",
+    "<!-- make bench writes this block: end -->",
+)
 
 #: Sizes and repetitions of the full run (about 30 minutes on 2 cores) and of
 #: the smoke run (``--quick``).
 SETTINGS = {
     "full": {
-        "fit": {"rounds": 5, "epochs": 4, "n_train": 0},
+        "fit": {"rounds": 7, "epochs": 6, "n_train": 0},
         "predict": {
             "rounds": 3,
             "warmup": 10,
@@ -85,7 +92,10 @@ SETTINGS = {
     },
 }
 
-FIT_CONTENDERS = ("ours", "keras", "scikeras", "keras_wrapper", "ours_bf16")
+#: Run in this order in every round: the pairs whose ratios are targets (ours
+#: and plain Keras; ours in float32 and in mixed_bfloat16) run back to back,
+#: so the drift of a shared machine between two runs of a pair is smallest.
+FIT_CONTENDERS = ("keras", "ours", "ours_bf16", "scikeras", "keras_wrapper")
 PREDICT_CONTENDERS = ("ours", "keras", "scikeras", "keras_wrapper")
 CNN_ACCURACY_CONTENDERS = ("notebook_cnn", "regularised_cnn", "notebook_cnn_bf16")
 MEMORY_CONTENDERS = ("keras_tiny", "ours_tiny", "ours", "keras")
@@ -222,6 +232,27 @@ def paired_ratio(runs_a, runs_b, key, invert=False):
     return (statistics.median(ratios), ratios) if ratios else (None, [])
 
 
+def best_ratio(runs_a, runs_b, key):
+    """``max(a[key]) / max(b[key])`` over the rounds: the fastest run of each.
+
+    Other jobs on a shared machine only ever slow a run down (on these
+    machines the host's CPU share flips between two levels, so a run lands on
+    one or the other by chance), so the fastest of several runs is the best
+    estimate of the code's own speed, as ``timeit`` reports the minimum time.
+    """
+    a = [r[key] for r in runs_a if "error" not in r and r.get(key)]
+    b = [r[key] for r in runs_b if "error" not in r and r.get(key)]
+    return max(a) / max(b) if a and b else None
+
+
+def _spread_text(runs_a, runs_b, key):
+    """The median of the per-round ratios and the rounds, for the detail column."""
+    ratio, per_round = paired_ratio(runs_a, runs_b, key)
+    if ratio is None:
+        return ""
+    return f"median of per-round ratios {fmt(ratio)} ({_rounds_text(per_round)})"
+
+
 def first_error(runs):
     for r in runs:
         if "error" in r:
@@ -352,32 +383,21 @@ def compute_targets(report):
 
     fit = cases.get("fit", {}).get("runs", {})
     if fit:
-        ratio, per_round = paired_ratio(fit["ours"], fit["keras"], "images_per_s")
+        ratio = best_ratio(fit["ours"], fit["keras"], "images_per_s")
+        cpu_ratio, _ = paired_ratio(fit["ours"], fit["keras"], "images_per_cpu_s")
         targets.append(
             target(
-                "Fit throughput vs plain Keras (images/s, ours / Keras)",
+                "Fit throughput vs plain Keras (images/s of the fastest run of each)",
                 ratio,
                 ">= 0.97",
                 None if ratio is None else ratio >= 0.97,
                 "x",
-                _rounds_text(per_round),
-            )
-        )
-        ratio, per_round = paired_ratio(fit["ours"], fit["keras"], "images_per_cpu_s")
-        targets.append(
-            target(
-                "Fit throughput vs plain Keras per CPU-second (less sensitive to "
-                "other jobs on the machine)",
-                ratio,
-                "(context for the row above)",
-                None,
-                "x",
-                _rounds_text(per_round),
-                info=True,
+                f"per CPU-second: {fmt(cpu_ratio)}; "
+                + _spread_text(fit["ours"], fit["keras"], "images_per_s"),
             )
         )
         for peer in ("scikeras", "keras_wrapper"):
-            ratio, per_round = paired_ratio(fit["ours"], fit[peer], "images_per_s")
+            ratio = best_ratio(fit["ours"], fit[peer], "images_per_s")
             cpu_ratio, _ = paired_ratio(fit["ours"], fit[peer], "images_per_cpu_s")
             targets.append(
                 target(
@@ -388,22 +408,25 @@ def compute_targets(report):
                     "x",
                     (_failure_note(fit[peer]) or "")
                     + f"per CPU-second: {fmt(cpu_ratio)}; "
-                    + _rounds_text(per_round),
+                    + _spread_text(fit["ours"], fit[peer], "images_per_s"),
                     info=True,
                 )
             )
-        ratio, per_round = paired_ratio(fit["ours_bf16"], fit["ours"], "images_per_s")
+        ratio = best_ratio(fit["ours_bf16"], fit["ours"], "images_per_s")
+        cpu_ratio, _ = paired_ratio(fit["ours_bf16"], fit["ours"], "images_per_cpu_s")
         bf16_ok = report["env"].get("bfloat16_supported")
         precision = {r.get("precision") for r in ok(fit["ours_bf16"])}
         targets.append(
             target(
-                "mixed_bfloat16 fit speed-up vs float32 (images/s)",
+                "mixed_bfloat16 fit speed-up vs float32 (images/s of the fastest "
+                "run of each)",
                 ratio,
                 ">= 1.3 where the CPU has bfloat16",
                 None if ratio is None or not bf16_ok else ratio >= 1.3,
                 "x",
                 f"bfloat16 supported: {bf16_ok}; trained in {sorted(precision)}; "
-                + _rounds_text(per_round),
+                f"per CPU-second: {fmt(cpu_ratio)}; "
+                + _spread_text(fit["ours_bf16"], fit["ours"], "images_per_s"),
             )
         )
 
@@ -435,20 +458,21 @@ def compute_targets(report):
         cpu_ratio, _ = paired_ratio(
             predict["ours"], predict["scikeras"], "bulk_images_per_cpu_s"
         )
-        ratio, per_round = paired_ratio(
-            predict["ours"], predict["scikeras"], "bulk_images_per_s"
-        )
+        ratio = best_ratio(predict["ours"], predict["scikeras"], "bulk_images_per_s")
         n_bulk = median_of(predict["ours"], "n_bulk")
         targets.append(
             target(
-                f"{fmt(n_bulk, 0)}-image predict throughput vs scikeras",
+                f"{fmt(n_bulk, 0)}-image predict throughput vs scikeras (images/s "
+                "of the fastest run of each)",
                 ratio,
                 ">= 1.5",
                 None if ratio is None else ratio >= 1.5,
                 "x",
                 _failure_note(predict["scikeras"])
-                or _rounds_text(per_round)
-                + (f"; per CPU-second: {fmt(cpu_ratio)}" if cpu_ratio else ""),
+                or f"per CPU-second: {fmt(cpu_ratio)}; "
+                + _spread_text(
+                    predict["ours"], predict["scikeras"], "bulk_images_per_s"
+                ),
             )
         )
 
@@ -535,7 +559,11 @@ def compute_targets(report):
 
     imports = cases.get("import")
     if imports:
-        seconds = imports["import_seconds"]
+        # Two estimates; the larger counts. (The wall-clock difference of two
+        # process start-ups can come out below zero when the import is tiny.)
+        wall = imports["import_seconds"]
+        importtime = imports["importtime_cumulative_seconds"] or 0.0
+        seconds = max(wall, importtime)
         targets.append(
             target(
                 "`import sknn_estimators` time",
@@ -543,8 +571,9 @@ def compute_targets(report):
                 "<= 0.5 s",
                 seconds <= 0.5,
                 "s",
-                f"-X importtime: {fmt(imports['importtime_cumulative_seconds'], 3)} s;"
-                f" heavy modules loaded: {imports['heavy_modules_after_import']}",
+                f"-X importtime: {fmt(importtime, 3)} s; wall-clock difference "
+                f"from `python -c pass`: {fmt(wall, 3)} s; heavy modules loaded: "
+                f"{imports['heavy_modules_after_import']}",
             )
         )
     return targets
@@ -579,9 +608,31 @@ def _failure_note(runs):
 def markdown(report):
     lines = []
     add = lines.append
-    m, v, d = report["machine"], report["env"].get("versions", {}), report["data"]
     add("# sknn-estimators benchmarks")
     add("")
+    _summary(add, report)
+    cases = report["cases"]
+    if "fit" in cases:
+        _fit_section(add, cases["fit"])
+    if "predict" in cases:
+        _predict_section(add, cases["predict"])
+    if "accuracy" in cases:
+        _accuracy_section(add, cases["accuracy"], report)
+    if "memory" in cases:
+        _memory_section(add, cases["memory"])
+    if "import" in cases:
+        _import_section(add, cases["import"])
+    add("## Method")
+    add("")
+    for note in report["notes"]:
+        add(f"- {note}")
+    add("")
+    return "\n".join(lines)
+
+
+def _summary(add, report):
+    """The run's description (command, date, machine, data) and the targets."""
+    m, v, d = report["machine"], report["env"].get("versions", {}), report["data"]
     add(f"- Command: `{report['command']}` (`{report['python_command']}`)")
     add(f"- Date: {report['date']} (run took {report['duration_minutes']:.0f} min)")
     add(
@@ -589,7 +640,8 @@ def markdown(report):
         f"(of {m['cpu_count']}), {fmt(m['ram_gib'], 1)} GiB RAM, "
         f"bfloat16 CPU flags: {', '.join(m['bf16_cpu_flags']) or 'none'}; "
         f"{m['platform']}; load average at start {report['load_average_start']}, "
-        f"at end {report['load_average_end']} (a shared machine: other jobs ran)"
+        f"at end {report['load_average_end']} (2 or more at the start means "
+        "other jobs shared the machine)"
     )
     add("- Versions: " + ", ".join(f"{name} {version}" for name, version in v.items()))
     add(
@@ -618,23 +670,26 @@ def markdown(report):
             f"| {t['detail']} |"
         )
     add("")
-    cases = report["cases"]
-    if "fit" in cases:
-        _fit_section(add, cases["fit"])
-    if "predict" in cases:
-        _predict_section(add, cases["predict"])
-    if "accuracy" in cases:
-        _accuracy_section(add, cases["accuracy"], report)
-    if "memory" in cases:
-        _memory_section(add, cases["memory"])
-    if "import" in cases:
-        _import_section(add, cases["import"])
-    add("## Method")
-    add("")
-    for note in report["notes"]:
-        add(f"- {note}")
-    add("")
-    return "\n".join(lines)
+
+
+def update_readme(report, readme=REPO / "README.md"):
+    """Put the run's description and targets table into README.md, between its
+    ``README_MARKERS`` (atomically); return whether the README had them."""
+    start, end = README_MARKERS
+    text = readme.read_text()
+    if start not in text or end not in text:
+        return False
+    lines = []
+    _summary(lines.append, report)
+    skipped = ("#", "- Mode:", "- Tables rendered")  # detail for latest.md only
+    block = "\n".join(line for line in lines if not line.startswith(skipped))
+    block = re.sub(r"\n{3,}", "\n\n", block).strip()
+    before, rest = text.split(start, 1)
+    after = rest.split(end, 1)[1]
+    temporary = readme.with_name(readme.name + ".tmp")
+    temporary.write_text(f"{before}{start}\n{block}\n{end}{after}")
+    os.replace(temporary, readme)
+    return True
 
 
 def _status_cell(runs):
@@ -658,17 +713,29 @@ def _fit_section(add, case):
     )
     add("")
     add(
-        "| contender | images/s (median) | vs ours | per round | images per CPU-s "
+        "| contender | images/s (median) | vs ours | per round | timed epochs, "
+        "images/s: min / median / max | images per CPU-s "
         "| 1st epoch s | whole fit s | parameters | notes |"
     )
-    add("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    add("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for contender, contender_runs in runs.items():
         ips = median_of(contender_runs, "images_per_s")
         per_round = ", ".join(f"{r['images_per_s']:.0f}" for r in ok(contender_runs))
+        per_epoch = [
+            r["n_train"] / seconds
+            for r in ok(contender_runs)
+            for seconds in r["epoch_seconds"][1:]
+        ]
+        spread = (
+            " / ".join(fmt(f(per_epoch), 0) for f in (min, statistics.median, max))
+            if per_epoch
+            else "n/a"
+        )
         add(
             f"| {LABELS[contender]} | {fmt(ips, 0)} "
             f"| {fmt(None if ips is None or not ours else ips / ours)} "
-            f"| {per_round} | {fmt(median_of(contender_runs, 'images_per_cpu_s'), 0)} "
+            f"| {per_round} | {spread} "
+            f"| {fmt(median_of(contender_runs, 'images_per_cpu_s'), 0)} "
             f"| {fmt(median_of(contender_runs, 'first_epoch_seconds'))} "
             f"| {fmt(median_of(contender_runs, 'fit_seconds'))} "
             f"| {fmt(median_of(contender_runs, 'n_params'), 0)} "
@@ -811,7 +878,18 @@ NOTES = [
     "Every measurement of every contender ran in a fresh process "
     "(`python -m benchmarks.worker CASE CONTENDER`); the contenders of a case were "
     "interleaved in rounds (A B C D, A B C D, ...). Figures are medians over the "
-    "rounds; a ratio is the median of the per-round ratios, all from this run.",
+    "rounds; a ratio is the median of the per-round ratios, all from this run. In "
+    "the training case, plain Keras, ours and ours in mixed_bfloat16 run back to "
+    "back in each round, so that the runs of each pair whose ratio is a target "
+    "are adjacent in time.",
+    "Throughput targets compare the fastest run of each contender (images/s of "
+    "its timed epochs; for bulk prediction, the fastest round), as `timeit` "
+    "reports the minimum: other jobs only slow a run down. On these machines the "
+    "host's CPU share flips between two levels (the same network trains at about "
+    "2,800 or about 5,000 images/s per epoch, whatever the contender), so which "
+    "level a run lands on is chance, and the median of per-round ratios, also "
+    "shown, swings with it. Images per CPU-second, also shown, are the least "
+    "sensitive to it.",
     "All CNN contenders run the same network, built by "
     "`sknn_estimators._architectures.build_cnn` (the wrappers get a weightless "
     "`Reshape` in front, since they take one flattened image per row), on the same "
@@ -839,15 +917,17 @@ def render(path, python_command):
     report = json.loads(path.read_text())
     report["targets"] = compute_targets(report)
     report["notes"] = NOTES
-    report.setdefault("rendered", []).append(
+    report["rendered"] = [  # the latest rendering only
         {
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "command": python_command,
         }
-    )
+    ]
     path.write_text(json.dumps(report, indent=1) + "\n")
     path.with_suffix(".md").write_text(markdown(report))
     print(f"rendered {path.with_suffix('.md')} again from {path}")
+    if path.resolve() == RESULTS / "latest.json" and update_readme(report):
+        print("updated the targets table in README.md")
 
 
 def main(argv=None):
@@ -861,7 +941,12 @@ def main(argv=None):
         help="folder of the Fashion-MNIST IDX files, or 'digits' (default: "
         f"{_data.DEFAULT_DATA_HOME} when present, else digits)",
     )
-    parser.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
+    parser.add_argument(
+        "--out",
+        default=str(RESULTS),
+        help="folder for the report; a full run written to the default folder also "
+        "updates README.md's targets table",
+    )
     parser.add_argument(
         "--cases",
         default="import,fit,predict,accuracy,memory,bf16_fallback",
@@ -972,6 +1057,8 @@ def main(argv=None):
     (out / f"{name}.json").write_text(json.dumps(report, indent=1) + "\n")
     (out / f"{name}.md").write_text(markdown(report))
     log(f"wrote {out / (name + '.md')} and {out / (name + '.json')}")
+    if mode == "full" and out.resolve() == RESULTS and update_readme(report):
+        log("updated the targets table in README.md")
     for t in report["targets"]:
         status = status_of(t, bold=False)
         log(f"  {status:5} {t['target']}: {fmt(t['measured'])} {t['unit']}")

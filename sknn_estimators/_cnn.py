@@ -364,7 +364,7 @@ or (n_samples, height, width, channels)
         val_data = None
         if val is not None:
             val_data = make_dataset(*val, batch_size=max(params["batch_size"], 512))
-        with InterruptFlag() as interrupt:
+        with InterruptFlag(self.model_) as interrupt:
             history = self.model_.fit(
                 train_data,
                 epochs=params["epochs"],

@@ -104,12 +104,17 @@ class InterruptFlag:
     """Turn the first Ctrl-C during training into a request to stop after the
     current batch; a second Ctrl-C interrupts at once, as usual.
 
-    Use as a context manager around ``model.fit`` together with the Keras
-    callback from :meth:`callback`. Outside the main thread, where Python does
-    not deliver signals, it does nothing.
+    Use as a context manager around ``model.fit``, passing the Keras callback
+    from :meth:`callback` to it. The signal handler itself sets the model's
+    ``stop_training``, which Keras checks after every batch; the callback only
+    has epoch-level hooks, so Keras keeps dispatching its per-batch callbacks
+    asynchronously (a per-batch hook would make every training step wait for
+    its logs). Outside the main thread, where Python does not deliver signals,
+    it does nothing.
     """
 
-    def __init__(self):
+    def __init__(self, model):
+        self.model = model
         self.interrupted = False
         self._previous = None
 
@@ -133,12 +138,18 @@ class InterruptFlag:
         if self.interrupted:  # second Ctrl-C: stop now
             raise KeyboardInterrupt
         self.interrupted = True
+        self.model.stop_training = True
 
     def callback(self, keras):
+        """A callback that renews the stop request where ``fit`` resets it
+        (a Ctrl-C that arrives while ``fit`` starts)."""
         flag = self
 
         class StopOnInterrupt(keras.callbacks.Callback):
-            def on_train_batch_end(self, batch, logs=None):
+            def on_train_begin(self, logs=None):
+                self.on_epoch_begin(0)
+
+            def on_epoch_begin(self, epoch, logs=None):
                 if flag.interrupted:
                     self.model.stop_training = True
 

@@ -63,6 +63,33 @@ def test_architecture_parameters_change_the_network(rng):
 
 
 # ------------------------------------------------------- scikit-learn workflows
+def test_fit_gives_keras_no_per_batch_callback(digits, monkeypatch):
+    """A callback with a per-batch hook makes Keras wait for every step's logs
+    (no asynchronous dispatch), a wrapper tax plain ``model.fit`` does not pay;
+    the callbacks ``fit`` passes must have epoch-level hooks only."""
+    import keras
+
+    seen = []
+    original_fit = keras.Model.fit
+
+    def spy(model, *args, callbacks=None, **kwargs):
+        seen.extend(callbacks or [])
+        return original_fit(model, *args, callbacks=callbacks, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    X_train, _, y_train, _ = digits
+    small_cnn(epochs=1).fit(X_train[:100], y_train[:100])
+    assert seen
+    hooks = ("on_batch_begin", "on_batch_end", "on_train_batch_begin")
+    hooks += ("on_train_batch_end", "on_test_batch_end")
+    for callback in seen:
+        for hook in hooks:
+            overridden = getattr(type(callback), hook) is not getattr(
+                keras.callbacks.Callback, hook
+            )
+            assert not overridden, f"{type(callback).__name__} overrides {hook}"
+
+
 def test_pipeline_after_standard_scaler_on_digits_scores_well_above_chance(digits):
     X_train, X_test, y_train, y_test = digits
     pipe = make_pipeline(StandardScaler(), small_cnn(image_shape=(8, 8, 1)))

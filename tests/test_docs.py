@@ -129,3 +129,25 @@ def test_the_snippets_of_a_page_run(page):
     )
     assert result.attempted > 0
     assert result.failed == 0, f"{result.failed} snippet(s) of {page.name} failed"
+
+
+def test_readme_targets_are_the_latest_benchmark_report():
+    """README's copy of the benchmark targets (run description and table) is the
+    one in ``benchmarks/results/latest.md``, line for line, so it cannot go stale
+    when ``make bench`` writes a new report."""
+    root = DOCS.parent
+    report = (root / "benchmarks" / "results" / "latest.md").read_text()
+    readme = (root / "README.md").read_text()
+    wanted = [
+        line
+        for line in report.split("\n## ", 2)[0].splitlines()
+        if line.startswith(("- Command:", "- Date:", "- Machine:", "- Data:"))
+    ]
+    targets = report.split("## Targets\n", 1)[1].split("\n## ", 1)[0]
+    wanted += [line for line in targets.splitlines() if line.startswith("|")]
+    assert len(wanted) > 6, "latest.md has no run description or targets table"
+    missing = [line for line in wanted if line not in readme.splitlines()]
+    assert not missing, (
+        "README.md's benchmark section differs from benchmarks/results/latest.md; "
+        "copy these lines from the report:\n" + "\n".join(missing)
+    )
