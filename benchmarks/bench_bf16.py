@@ -26,7 +26,7 @@ from pathlib import Path
 
 from benchmarks import _data
 from benchmarks._configs import BATCH_SIZE, LEARNING_RATE
-from benchmarks.run import REPO, machine_info
+from benchmarks.run import REPO, machine_info, write_atomically
 from benchmarks.worker import image_shape, import_keras
 
 BF16, F32 = "mixed_bfloat16", "float32"
@@ -189,9 +189,7 @@ def main(argv=None):
         )
     text = "\n".join(lines) + "\n"
     print(text)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "bench_bf16.md").write_text(text)
+    write_atomically(Path(args.out) / "bench_bf16.md", text)
 
 
 if __name__ == "__main__":

@@ -430,6 +430,66 @@ def test_large_inputs_are_predicted_in_chunks(digits, fitted_cnn):
     np.testing.assert_array_equal(proba[-5:], fitted_cnn.predict_proba(X[-5:]))
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(),
+        dict(negative_slope=0.0, batch_normalization=True, dropout=0.2),
+        dict(negative_slope=0.3, conv_filters=(4, 6), augmentation=True),
+    ],
+    ids=["notebook", "relu-batchnorm-dropout", "two-blocks-augmented"],
+)
+def test_inference_pools_before_activating_with_identical_outputs(rng, params):
+    import tensorflow as tf
+
+    from sknn_estimators._keras_runtime import inference_layers, make_predict_function
+
+    model = build_cnn((12, 10, 1), 3, seed=0, **params)
+    names = [type(layer).__name__ for layer in inference_layers(model)]
+    kept = [type(layer).__name__ for layer in model.layers]
+    assert sorted(names) == sorted(kept)
+    for i, name in enumerate(kept[:-1]):
+        if name == "LeakyReLU" and kept[i + 1] == "MaxPooling2D":
+            assert names[i : i + 2] == ["MaxPooling2D", "LeakyReLU"]
+    assert names != kept
+
+    X = rng.normal(size=(37, 12, 10, 1)).astype("float32")
+    np.testing.assert_array_equal(
+        make_predict_function(model)(tf.constant(X)).numpy(),
+        model(X, training=False).numpy(),
+    )
+
+
+def test_inference_of_other_models_calls_the_model_as_it_is(rng):
+    import keras
+    import tensorflow as tf
+
+    from sknn_estimators._keras_runtime import inference_layers, make_predict_function
+
+    inputs = keras.Input((6, 6, 1))
+    hidden = keras.layers.LeakyReLU(0.2)(keras.layers.Conv2D(2, 3)(inputs))
+    outputs = keras.layers.Flatten()(keras.layers.MaxPooling2D(2)(hidden))
+    functional = keras.Model(inputs, outputs)
+    assert inference_layers(functional) is None
+    X = rng.normal(size=(5, 6, 6, 1)).astype("float32")
+    np.testing.assert_array_equal(
+        make_predict_function(functional)(tf.constant(X)).numpy(),
+        functional(X, training=False).numpy(),
+    )
+
+
+def test_mixed_bfloat16_inference_agrees_with_the_model_to_bfloat16_rounding(rng):
+    import tensorflow as tf
+
+    from sknn_estimators._keras_runtime import make_predict_function
+
+    model = build_cnn((8, 8, 1), 4, dtype_policy="mixed_bfloat16", seed=0)
+    X = rng.normal(size=(9, 8, 8, 1)).astype("float32")
+    proba = make_predict_function(model)(tf.constant(X)).numpy()
+    assert proba.dtype == np.float32
+    np.testing.assert_allclose(proba, model(X, training=False).numpy(), atol=2e-3)
+
+
 def test_importing_the_package_does_not_import_tensorflow():
     code = (
         "import sys, sknn_estimators; "
