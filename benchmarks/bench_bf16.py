@@ -8,12 +8,14 @@ Two tables, both measured in one process with the variants interleaved:
 
 1. Each kind of layer of the network alone (forward and backward pass of one
    batch of 64, traced), in float32 and in ``mixed_bfloat16``.
-2. The whole network trained for one epoch per round, with the bfloat16 policy
-   on different kinds of layers: none (float32), all but the softmax output (what
+2. The whole network trained for one epoch per round (on the estimator's
+   input pipeline and ``steps_per_execution``), with the bfloat16 policy on
+   different kinds of layers: none (float32), all but the softmax output, the
+   same with each block's pooling before its LeakyReLU (what
    ``FashionCNNClassifier(precision="mixed_bfloat16")`` does), and the
    convolutions and dense layers only, with the elementwise layers (LeakyReLU,
-   pooling) kept in float32. Images per CPU-second are the figure to compare;
-   wall-clock images/s are shown too.
+   pooling) kept in float32. Images per CPU-second and wall-clock images/s are
+   both shown.
 
 Writes ``benchmarks/results/bench_bf16.md``. The CPU needs bfloat16 support
 (AVX512-BF16 or AMX) for the comparison to mean anything.
@@ -22,42 +24,44 @@ Writes ``benchmarks/results/bench_bf16.md``. The CPU needs bfloat16 support
 import argparse
 import statistics
 import time
+from functools import partial
 from pathlib import Path
 
 from benchmarks import _data
 from benchmarks._configs import BATCH_SIZE, LEARNING_RATE
-from benchmarks.run import REPO, machine_info, write_atomically
+from benchmarks.run import REPO, interleaved_rates, machine_info, write_report
 from benchmarks.worker import image_shape, import_keras
+from sknn_estimators._keras_runtime import STEPS_PER_EXECUTION, make_dataset
 
 BF16, F32 = "mixed_bfloat16", "float32"
 
-#: Policy of (convolutions, LeakyReLU, pooling, dense layers) per variant.
+#: Policy of (convolutions, LeakyReLU, pooling, dense layers) per variant, and
+#: whether each block pools before its LeakyReLU.
 VARIANTS = {
-    "float32": (F32, F32, F32, F32),
-    "bfloat16 everywhere but the output (the estimator's mode)": (
-        BF16,
-        BF16,
-        BF16,
-        BF16,
-    ),
+    "float32": ((F32, F32, F32, F32), False),
+    "bfloat16 everywhere but the output": ((BF16, BF16, BF16, BF16), False),
+    "bfloat16 everywhere but the output, pooling before LeakyReLU "
+    "(the estimator's mode)": ((BF16, BF16, BF16, BF16), True),
     "bfloat16 convolutions and dense; LeakyReLU and pooling float32": (
-        BF16,
-        F32,
-        F32,
-        BF16,
+        (BF16, F32, F32, BF16),
+        False,
     ),
 }
 
 
-def build(keras, shape, n_classes, conv, act, pool, dense):
+def build(keras, shape, n_classes, policies, pool_first):
     """The notebook network (as ``build_cnn`` builds it) with a policy per kind
     of layer; the softmax output stays float32."""
+    conv, act, pool, dense = policies
     layers = [keras.Input(shape)]
     for filters in (32, 64, 128):
-        layers += [
-            keras.layers.Conv2D(filters, 3, padding="same", dtype=conv),
+        block = [
             keras.layers.LeakyReLU(negative_slope=0.1, dtype=act),
             keras.layers.MaxPooling2D(2, padding="same", dtype=pool),
+        ]
+        layers += [
+            keras.layers.Conv2D(filters, 3, padding="same", dtype=conv),
+            *(block[::-1] if pool_first else block),
         ]
     layers += [
         keras.layers.Flatten(dtype=dense),
@@ -70,6 +74,7 @@ def build(keras, shape, n_classes, conv, act, pool, dense):
         optimizer=keras.optimizers.Adam(LEARNING_RATE),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
+        steps_per_execution=STEPS_PER_EXECUTION,
     )
     return model
 
@@ -140,19 +145,18 @@ def main(argv=None):
     images = X_train.reshape((-1, *shape))
     n_classes = int(y_train.max()) + 1
     models = {
-        name: build(keras, shape, n_classes, *policies)
-        for name, policies in VARIANTS.items()
+        name: build(keras, shape, n_classes, *variant)
+        for name, variant in VARIANTS.items()
     }
-    for model in models.values():  # trace and warm up
-        model.fit(images, y_train, batch_size=BATCH_SIZE, epochs=1, verbose=0)
-    wall = {name: [] for name in models}
-    cpu = {name: [] for name in models}
-    for _ in range(args.repeats):
-        for name, model in models.items():
-            start, start_cpu = time.perf_counter(), time.process_time()
-            model.fit(images, y_train, batch_size=BATCH_SIZE, epochs=1, verbose=0)
-            wall[name].append(images.shape[0] / (time.perf_counter() - start))
-            cpu[name].append(images.shape[0] / (time.process_time() - start_cpu))
+    data = make_dataset(images, y_train, batch_size=BATCH_SIZE, shuffle=True, seed=0)
+    rates = interleaved_rates(
+        {
+            name: partial(model.fit, data, epochs=1, shuffle=False, verbose=0)
+            for name, model in models.items()
+        },
+        images.shape[0],
+        args.repeats,
+    )
     layers = layer_times(keras, args.repeats)
 
     lines = [
@@ -180,16 +184,14 @@ def main(argv=None):
         "| bfloat16 policy on | images per CPU-s | vs float32 | images/s (wall) |",
         "| --- | --- | --- | --- |",
     ]
-    base = statistics.median(cpu["float32"])
-    for name in models:
-        per_cpu = statistics.median(cpu[name])
+    base = statistics.median(rates["float32"][1])
+    for name, (wall, cpu) in rates.items():
+        per_cpu = statistics.median(cpu)
         lines.append(
             f"| {name} | {per_cpu:,.0f} | {per_cpu / base:.2f} "
-            f"| {statistics.median(wall[name]):,.0f} |"
+            f"| {statistics.median(wall):,.0f} |"
         )
-    text = "\n".join(lines) + "\n"
-    print(text)
-    write_atomically(Path(args.out) / "bench_bf16.md", text)
+    write_report(Path(args.out) / "bench_bf16.md", lines)
 
 
 if __name__ == "__main__":

@@ -29,33 +29,23 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import _data
-from benchmarks.run import REPO, machine_info, rate_spread, write_atomically
+from benchmarks.run import (
+    REPO,
+    interleaved_rates,
+    machine_info,
+    rate_spread,
+    write_report,
+)
 from benchmarks.worker import import_keras, make_ours
 
 SIZES = (32, 64, 128, 256, 512, 1024, 2048)
 
 
-def timed_rates(function, n_images):
-    """Wall-clock and CPU images/s of one call of ``function``."""
-    start, start_cpu = time.perf_counter(), time.process_time()
-    function()
-    return (
-        n_images / (time.perf_counter() - start),
-        n_images / (time.process_time() - start_cpu),
-    )
-
-
 def chunk_sizes(function, bulk, repeats):
     from sknn_estimators._keras_runtime import predict_in_batches
 
-    for size in SIZES:  # warm-up at every size
-        predict_in_batches(function, bulk, size)
-    rates = {size: [] for size in SIZES}
-    for _ in range(repeats):
-        for size in SIZES:
-            run = partial(predict_in_batches, function, bulk, size)
-            rates[size].append(timed_rates(run, len(bulk)))
-    return rates
+    runs = {size: partial(predict_in_batches, function, bulk, size) for size in SIZES}
+    return interleaved_rates(runs, len(bulk), repeats)
 
 
 def alternating_calls(estimator, flat, calls):
@@ -67,13 +57,7 @@ def alternating_calls(estimator, flat, calls):
             model.predict(images, batch_size=64, verbose=0), axis=1
         ),
     }
-    for way in ways.values():  # warm-up
-        way()
-    rates = {name: [] for name in ways}
-    for _ in range(calls):
-        for name, way in ways.items():
-            rates[name].append(timed_rates(way, len(flat)))
-    return rates
+    return interleaved_rates(ways, len(flat), calls)
 
 
 def main(argv=None):
@@ -112,7 +96,7 @@ def main(argv=None):
         "| --- | --- | --- | --- |",
     ]
     for size in SIZES:
-        wall, cpu = zip(*by_size[size], strict=True)
+        wall, cpu = by_size[size]
         activations = size * height * width * filters * 4 / 2**20
         lines.append(
             f"| {size} | {statistics.median(wall):,.0f} "
@@ -128,15 +112,13 @@ def main(argv=None):
         "| --- | --- | --- | --- |",
     ]
     for name, rates in by_way.items():
-        wall, cpu = zip(*rates, strict=True)
+        wall, cpu = rates
         overall = len(wall) / sum(1 / rate for rate in wall)  # images / seconds
         lines.append(
             f"| {name} | {rate_spread(wall)} | {overall:,.0f} "
             f"| {statistics.median(cpu):,.0f} |"
         )
-    text = "\n".join(lines) + "\n"
-    print(text)
-    write_atomically(Path(args.out) / "bench_inference.md", text)
+    write_report(Path(args.out) / "bench_inference.md", lines)
 
 
 if __name__ == "__main__":

@@ -235,10 +235,11 @@ def paired_ratio(runs_a, runs_b, key, invert=False):
 def best_ratio(runs_a, runs_b, key):
     """``max(a[key]) / max(b[key])`` over the rounds: the fastest run of each.
 
-    Other jobs on a shared machine only ever slow a run down (on these
-    machines the host's CPU share flips between two levels, so a run lands on
-    one or the other by chance), so the fastest of several runs is the best
-    estimate of the code's own speed, as ``timeit`` reports the minimum time.
+    Other jobs on a shared machine only ever slow a run down, and the peers'
+    training runs land on one of two speeds by chance (Keras' own input
+    pipeline autotunes some epochs onto one core of two;
+    ``benchmarks/bench_pipeline.py``), so the fastest of several runs is the
+    best case of each, as ``timeit`` reports the minimum time.
     """
     a = [r[key] for r in runs_a if "error" not in r and r.get(key)]
     b = [r[key] for r in runs_b if "error" not in r and r.get(key)]
@@ -252,6 +253,32 @@ def sustained_rate(runs):
     images = sum(r["n_bulk"] * len(r["bulk_seconds"]) for r in ok(runs))
     seconds = sum(sum(r["bulk_seconds"]) for r in ok(runs))
     return images / seconds if seconds else None
+
+
+def timed_rates(function, n_images):
+    """Wall-clock and CPU images/s of one call of ``function``."""
+    start, start_cpu = time.perf_counter(), time.process_time()
+    function()
+    return (
+        n_images / (time.perf_counter() - start),
+        n_images / (time.process_time() - start_cpu),
+    )
+
+
+def interleaved_rates(runs, n_images, rounds):
+    """Call each of ``runs`` (name -> function over ``n_images`` images) once
+    to warm it up, then all of them in turn for ``rounds`` rounds, in this
+    process. Returns name -> ``(images/s list, images per CPU-s list)``."""
+    for run in runs.values():
+        run()
+    rates = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            rates[name].append(timed_rates(run, n_images))
+    return {
+        name: tuple(list(column) for column in zip(*pairs, strict=True))
+        for name, pairs in rates.items()
+    }
 
 
 def rate_spread(rates):
@@ -702,6 +729,14 @@ def write_atomically(path, text):
     os.replace(temporary, path)
 
 
+def write_report(path, lines):
+    """Print a focused benchmark's markdown report (``lines``) and write it to
+    ``path`` atomically."""
+    text = "\n".join(lines) + "\n"
+    print(text)
+    write_atomically(path, text)
+
+
 def update_readme(report, readme=REPO / "README.md"):
     """Put the run's description and targets table into README.md, between its
     ``README_MARKERS`` (atomically); return whether the README had them."""
@@ -918,16 +953,18 @@ NOTES = [
     "are adjacent in time.",
     "The training throughput targets compare the fastest run of each contender "
     "(images/s of its timed epochs), as `timeit` reports the minimum: other jobs "
-    "only slow a run down. On these machines the host's CPU share flips between "
-    "two levels (the same network trains at about 2,800 or about 5,000 images/s "
-    "per epoch, whatever the contender), so which level a run lands on is chance, "
-    "and the median of per-round ratios, also shown, swings with it. Images per "
-    "CPU-second, also shown, are the least sensitive to it.",
+    "only slow a run down, so this is each peer's best case. Plain Keras, scikeras "
+    "and the Keras wrapper train through Keras' own input pipeline, whose tf.data "
+    "autotuning runs some epochs of this network on one core of two (about 2,800 "
+    "instead of about 5,000 images/s; `python -m benchmarks.bench_pipeline`, "
+    "report in `benchmarks/results/bench_pipeline.md`); ours turns autotuning off. "
+    "Which speed a peer's run lands on is chance, and the median of per-round "
+    "ratios, also shown, swings with it.",
     "The bulk prediction target compares images/s over all timed predictions of "
     "each contender (all images over all seconds), not the fastest run: there the "
     "spread is the contender's own. `model.predict`, which scikeras and the Keras "
     "wrapper call, runs some calls at about half the speed of others even when its "
-    "calls alternate with ours in one process, while ours stays level "
+    "calls alternate with ours in one process, while ours varies much less "
     "(`python -m benchmarks.bench_inference`, report in "
     "`benchmarks/results/bench_inference.md`); the min / median / max column "
     "shows it here. The fastest round of each is shown beside the target.",

@@ -21,13 +21,15 @@ def build_cnn(
     l2=0.0,
     augmentation=False,
     dtype_policy="float32",
+    pool_before_activation=False,
     seed=None,
 ):
     """Build the tutorial's Fashion-MNIST CNN (or a variant of it).
 
     Each convolution block is ``Conv2D(filters, kernel_size, padding="same")``,
     optional ``BatchNormalization``, ``LeakyReLU(negative_slope)``,
-    ``MaxPooling2D(2, padding="same")`` and optional ``Dropout``. Then
+    ``MaxPooling2D(2, padding="same")`` (these two swapped by
+    ``pool_before_activation``) and optional ``Dropout``. Then
     ``Flatten``, one ``Dense`` + ``LeakyReLU`` (+ ``Dropout``) per entry of
     ``dense_units``, and a softmax ``Dense(n_classes)`` kept in float32.
 
@@ -58,6 +60,12 @@ def build_cnn(
     dtype_policy : str, default="float32"
         Keras dtype policy of the hidden layers, e.g. ``"mixed_bfloat16"``. It is
         set on this model's layers only, never as the global policy.
+    pool_before_activation : bool, default=False
+        Put each block's ``MaxPooling2D`` before its ``LeakyReLU`` instead of
+        after it. The model computes the same function (the activation is
+        non-decreasing when ``negative_slope >= 0``, so the maximum of the
+        activated values is the activated maximum); the activation runs on a
+        quarter of the values.
     seed : int or None, default=None
         Seed from which every layer's seed is drawn.
 
@@ -86,9 +94,11 @@ def build_cnn(
             dtype=dtype_policy,
         )
 
-    def normalise_and_activate(layers):
+    def normalise(layers):
         if batch_normalization:
             layers.append(keras.layers.BatchNormalization(dtype=dtype_policy))
+
+    def activate(layers):
         layers.append(
             keras.layers.LeakyReLU(negative_slope=negative_slope, dtype=dtype_policy)
         )
@@ -105,8 +115,14 @@ def build_cnn(
         layers.append(
             keras.layers.Conv2D(filters, kernel_size, padding="same", **dense_kwargs())
         )
-        normalise_and_activate(layers)
-        layers.append(keras.layers.MaxPooling2D(2, padding="same", dtype=dtype_policy))
+        normalise(layers)
+        pool = keras.layers.MaxPooling2D(2, padding="same", dtype=dtype_policy)
+        if pool_before_activation:
+            layers.append(pool)
+            activate(layers)
+        else:
+            activate(layers)
+            layers.append(pool)
         if rate > 0:
             layers.append(
                 keras.layers.Dropout(rate, seed=next_seed(), dtype=dtype_policy)
@@ -114,7 +130,8 @@ def build_cnn(
     layers.append(keras.layers.Flatten(dtype=dtype_policy))
     for units, rate in zip(dense_units, rates[len(conv_filters) :], strict=False):
         layers.append(keras.layers.Dense(units, **dense_kwargs()))
-        normalise_and_activate(layers)
+        normalise(layers)
+        activate(layers)
         if rate > 0:
             layers.append(
                 keras.layers.Dropout(rate, seed=next_seed(), dtype=dtype_policy)

@@ -12,7 +12,7 @@ Subcommands:
 Exit codes: 0 on success, 1 for a failure at run time (missing data, an
 estimator refusing a parameter), printed as one ``error: ...`` line (``--debug``
 shows the traceback), 2 for a usage error, 130 when interrupted outside
-training (Ctrl-C during training stops after the batch, keeps the weights and
+training (Ctrl-C during training stops within a few batches, keeps the weights and
 goes on with the evaluation).
 """
 

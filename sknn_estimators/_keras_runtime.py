@@ -14,6 +14,19 @@ import numpy as np
 #: one chunk stay in the tens of megabytes (see benchmarks/bench_inference.py).
 PREDICT_BATCH_SIZE = 512
 
+#: Training batches per call of Keras' compiled training function
+#: (``compile(steps_per_execution=...)``): fewer trips through Keras' Python loop
+#: per epoch. The weights after each epoch are those of one step at a time.
+STEPS_PER_EXECUTION = 8
+
+#: Batches the input pipeline gathers in parallel, and keeps ready ahead of the
+#: training step. Fixed numbers instead of tf.data's autotuning: with autotuning
+#: on, about one epoch in three ran on one core instead of two (about 2,800
+#: instead of about 5,000 images/s for the tutorial network on 2 cores, with
+#: plain Keras too); with it off, every epoch ran at the higher speed (see
+#: ``benchmarks/bench_pipeline.py``).
+PIPELINE_DEPTH = 2
+
 
 def import_keras():
     """Import Keras with the TensorFlow backend, quietly, and return the module.
@@ -44,7 +57,7 @@ def import_keras():
 
 
 def make_dataset(
-    X, y=None, sample_weight=None, *, batch_size, shuffle=False, seed=None
+    X, y=None, sample_weight=None, *, batch_size, shuffle=False, seed=None, tuned=False
 ):
     """Batches of ``(X, y[, sample_weight])`` as a ``tf.data.Dataset``.
 
@@ -55,7 +68,10 @@ def make_dataset(
     X once, plus a few batches in flight (``benchmarks/run.py`` case
     ``memory`` measures it). tf.data's default graph rewrites are switched off,
     as Keras' own array adapter does; on this pipeline they only add start-up
-    time to every epoch.
+    time to every epoch. So is tf.data's autotuning: ``PIPELINE_DEPTH`` batches
+    are gathered in parallel and prefetched. ``tuned=True`` leaves the
+    parallelism and prefetch to tf.data's autotuning instead (for comparison in
+    ``benchmarks/bench_pipeline.py``).
     """
     import tensorflow as tf
 
@@ -75,13 +91,15 @@ def make_dataset(
     indices = tf.data.Dataset.range(n_samples)
     if shuffle:
         indices = indices.shuffle(n_samples, seed=seed, reshuffle_each_iteration=True)
+    depth = tf.data.AUTOTUNE if tuned else PIPELINE_DEPTH
     dataset = (
         indices.batch(batch_size)
-        .map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        .prefetch(tf.data.AUTOTUNE)
+        .map(gather, num_parallel_calls=depth, deterministic=True)
+        .prefetch(depth)
     )
     options = tf.data.Options()
     options.experimental_optimization.apply_default_optimizations = False
+    options.autotune.enabled = tuned
     return dataset.with_options(options)
 
 
@@ -102,7 +120,8 @@ def bfloat16_supported():
 
 class InterruptFlag:
     """Turn the first Ctrl-C during training into a request to stop after the
-    current batch; a second Ctrl-C interrupts at once, as usual.
+    current group of ``STEPS_PER_EXECUTION`` batches (one call of Keras'
+    training function); a second Ctrl-C interrupts at once, as usual.
 
     Use as a context manager around ``model.fit``, passing the Keras callback
     from :meth:`callback` to it. The signal handler itself sets the model's

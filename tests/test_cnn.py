@@ -90,6 +90,85 @@ def test_fit_gives_keras_no_per_batch_callback(digits, monkeypatch):
             assert not overridden, f"{type(callback).__name__} overrides {hook}"
 
 
+def test_training_input_pipeline_does_not_autotune(digits):
+    """With tf.data's autotuning on, about one epoch in three ran on one core
+    of two (benchmarks/bench_pipeline.py); the training pipeline has fixed
+    parallelism and prefetch instead."""
+    from sknn_estimators._keras_runtime import make_dataset
+
+    X_train, _, y_train, _ = digits
+    fixed = make_dataset(X_train, y_train, batch_size=32, shuffle=True, seed=0)
+    tuned = make_dataset(
+        X_train, y_train, batch_size=32, shuffle=True, seed=0, tuned=True
+    )
+    assert fixed.options().autotune.enabled is False
+    assert tuned.options().autotune.enabled is True
+    batches = [(x.numpy(), y.numpy()) for x, y in fixed]
+    assert sum(len(y) for _, y in batches) == len(y_train)
+    for (x, y), (x_tuned, y_tuned) in zip(batches, tuned, strict=True):
+        np.testing.assert_array_equal(x, x_tuned.numpy())
+        np.testing.assert_array_equal(y, y_tuned.numpy())
+
+
+def test_grouped_training_steps_give_the_weights_of_single_steps(digits, monkeypatch):
+    """``steps_per_execution`` only groups calls of Keras' training function:
+    the fit is bit for bit the fit of one step per call, also where the
+    number of batches (7 here) is not a multiple of the group size."""
+    import sknn_estimators._cnn as cnn_module
+    from sknn_estimators._keras_runtime import STEPS_PER_EXECUTION
+
+    X_train, X_test, y_train, _ = digits
+    X_train, y_train = X_train[:200], y_train[:200]
+    grouped = small_cnn(epochs=3).fit(X_train, y_train)
+    assert grouped.model_.steps_per_execution == STEPS_PER_EXECUTION > 1
+    assert -(-len(y_train) // 32) % STEPS_PER_EXECUTION != 0
+    monkeypatch.setattr(cnn_module, "STEPS_PER_EXECUTION", 1)
+    single = small_cnn(epochs=3).fit(X_train, y_train)
+    assert single.model_.steps_per_execution == 1
+    np.testing.assert_array_equal(grouped.loss_curve_, single.loss_curve_)
+    np.testing.assert_array_equal(
+        grouped.predict_proba(X_test), single.predict_proba(X_test)
+    )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [dict(), dict(batch_normalization=True, dropout=0.2, negative_slope=0.0)],
+    ids=["notebook", "relu-batchnorm-dropout"],
+)
+def test_pooling_before_the_activation_builds_the_same_function(rng, params):
+    model = build_cnn((12, 10, 1), 3, seed=0, **params)
+    swapped = build_cnn((12, 10, 1), 3, seed=0, pool_before_activation=True, **params)
+    names = [type(layer).__name__ for layer in model.layers]
+    swapped_names = [type(layer).__name__ for layer in swapped.layers]
+    assert sorted(names) == sorted(swapped_names) and names != swapped_names
+    assert swapped_names.count("LeakyReLU") == names.count("LeakyReLU")
+    for i, name in enumerate(swapped_names[:-1]):
+        if name == "MaxPooling2D":
+            assert swapped_names[i + 1] == "LeakyReLU"
+    assert model.count_params() == swapped.count_params()
+    for a, b in zip(model.weights, swapped.weights, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    X = rng.normal(size=(17, 12, 10, 1)).astype("float32")
+    np.testing.assert_array_equal(
+        model(X, training=False).numpy(), swapped(X, training=False).numpy()
+    )
+
+
+def test_mixed_bfloat16_pools_before_the_activation(digits, monkeypatch):
+    import sknn_estimators._cnn as cnn_module
+
+    monkeypatch.setattr(cnn_module, "bfloat16_supported", lambda: True)
+    X_train, _, y_train, _ = digits
+    clf = small_cnn(conv_filters=(4, 6), epochs=1, precision="mixed_bfloat16")
+    clf.fit(X_train[:64], y_train[:64])
+    assert clf.precision_ == "mixed_bfloat16"
+    names = [type(layer).__name__ for layer in clf.model_.layers]
+    assert names[:6] == [
+        "Conv2D", "MaxPooling2D", "LeakyReLU", "Conv2D", "MaxPooling2D", "LeakyReLU",
+    ]  # fmt: skip
+
+
 def test_pipeline_after_standard_scaler_on_digits_scores_well_above_chance(digits):
     X_train, X_test, y_train, y_test = digits
     pipe = make_pipeline(StandardScaler(), small_cnn(image_shape=(8, 8, 1)))

@@ -1,4 +1,4 @@
-"""Ctrl-C during fit stops after the current batch and leaves a usable model."""
+"""Ctrl-C during fit stops within a few batches and leaves a usable model."""
 
 import signal
 import subprocess
