@@ -21,7 +21,7 @@ STEPS_PER_EXECUTION = 8
 
 #: Batches the input pipeline gathers in parallel, and keeps ready ahead of the
 #: training step. Fixed numbers instead of tf.data's autotuning: with autotuning
-#: on, about one epoch in three ran on one core instead of two (about 2,800
+#: on, many epochs ran on one core instead of two (about 2,800
 #: instead of about 5,000 images/s for the tutorial network on 2 cores, with
 #: plain Keras too); with it off, every epoch ran at the higher speed (see
 #: ``benchmarks/bench_pipeline.py``).
