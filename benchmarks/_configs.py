@@ -21,23 +21,22 @@ SEARCH_RESULTS = Path(__file__).resolve().parent / "results" / "regularised_sear
 def regularised_params():
     """The regularised CNN's parameters and where they come from.
 
-    The package's preset, ``sknn_estimators.CNN_PRESETS["regularised"]``, is the
+    The package's preset, ``sknn_estimators.PRESETS["cnn-regularised"]``, is the
     one place they are defined; a package without it falls back to the winner
     of the search (:func:`search_winner`). Returns ``(params, source)``, or
     ``(None, reason)`` when neither exists.
     """
     try:
-        from sknn_estimators import CNN_PRESETS
+        from sknn_estimators import PRESETS
     except ImportError:
-        CNN_PRESETS = {}
-    preset = CNN_PRESETS.get("regularised")
+        PRESETS = {}
+    preset = PRESETS.get("cnn-regularised")
     if preset is not None:
-        params = getattr(preset, "params", preset)  # a CNNPreset, or a dict
-        return dict(params), 'sknn_estimators.CNN_PRESETS["regularised"]'
+        return dict(preset.params), 'sknn_estimators.PRESETS["cnn-regularised"]'
     winner = search_winner()
     if winner is not None:
         return winner, f"the winner in {SEARCH_RESULTS.name}"
-    return None, "no CNN_PRESETS['regularised'] in the package and no search results"
+    return None, "no PRESETS['cnn-regularised'] in the package and no search results"
 
 
 def search_winner():

@@ -48,7 +48,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
-from sknn_estimators import MLP_PRESETS
+from sknn_estimators import PRESETS
 from sknn_estimators.datasets import load_fashion_mnist
 
 REPO = Path(__file__).resolve().parents[1]
@@ -110,7 +110,9 @@ def models():
         )
     ]
     preset_params = []
-    for preset in MLP_PRESETS.values():
+    for preset in PRESETS.values():
+        if not issubclass(preset.estimator, MLPClassifier):
+            continue
         params = dict(preset.params)
         preset_params.append(params)
         rows.append(

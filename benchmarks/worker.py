@@ -18,7 +18,7 @@ Cases and contenders:
   ``keras_wrapper``. Median latency of one image, and throughput on a bulk.
 - ``accuracy``: ``notebook_cnn``, ``regularised_cnn``, ``notebook_cnn_bf16``,
   ``candidate`` (``--params`` JSON), ``mlp:<name>`` (a preset of the package,
-  by its ``MLP_PRESETS`` key), ``mlp_default`` (``MLPClassifier()``), ``svc``
+  by its ``PRESETS`` key), ``mlp_default`` (``MLPClassifier()``), ``svc``
   (``SVC()``). Accuracy on the fixed split and the wall-clock time of ``fit``.
 - ``memory``: ``keras_tiny`` (the framework baseline: the same network built,
   compiled and fitted with plain Keras for one step on 64 images),
@@ -394,24 +394,26 @@ def accuracy_estimator(args, n_train):
     raise SystemExit(f"unknown contender {contender!r}")
 
 
-def mlp_preset_names():
-    """The package's MLP presets: keys of ``MLP_PRESETS``, else the public
-    names ending in "MLPClassifier"."""
-    import sknn_estimators
+def _mlp_presets():
+    """The MLPClassifier presets of ``sknn_estimators.PRESETS``, by name."""
+    from sklearn.neural_network import MLPClassifier
 
-    presets = getattr(sknn_estimators, "MLP_PRESETS", None)
-    if presets is not None:
-        return list(presets)
-    return [n for n in sknn_estimators.__all__ if n.endswith("MLPClassifier")]
+    from sknn_estimators import PRESETS
+
+    return {
+        name: preset
+        for name, preset in PRESETS.items()
+        if issubclass(preset.estimator, MLPClassifier)
+    }
+
+
+def mlp_preset_names():
+    """The names of the package's MLPClassifier presets."""
+    return list(_mlp_presets())
 
 
 def make_mlp_preset(name):
-    import sknn_estimators
-
-    presets = getattr(sknn_estimators, "MLP_PRESETS", None)
-    if presets is not None and name in presets:
-        return presets[name].make()
-    return getattr(sknn_estimators, name)()
+    return _mlp_presets()[name].make()
 
 
 def _tuples(params):

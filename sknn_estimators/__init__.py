@@ -11,14 +11,12 @@ __version__ = "0.1.0.dev0"
 
 _LAZY = {
     "FashionCNNClassifier": "sknn_estimators._cnn",
-    "CNN_PRESETS": "sknn_estimators._cnn",
-    "CNNPreset": "sknn_estimators._cnn",
     "DeepMLPClassifier": "sknn_estimators._mlp",
     "FashionMLPClassifier": "sknn_estimators._mlp",
     "SmallMLPClassifier": "sknn_estimators._mlp",
-    "MLP_PRESETS": "sknn_estimators._mlp",
-    "MLPPreset": "sknn_estimators._mlp",
-    "describe_mlp_presets": "sknn_estimators._mlp",
+    "PRESETS": "sknn_estimators._presets",
+    "Preset": "sknn_estimators._presets",
+    "describe_presets": "sknn_estimators._presets",
     "load_model": "sknn_estimators._persistence",
 }
 

@@ -45,21 +45,6 @@ HOLDOUT_SEED = 0
 DPI = 110
 
 
-def cnn_models():
-    """The CNN models of ``--model``/``--estimator``, from ``CNN_PRESETS``: name ->
-    (description, FashionCNNClassifier parameters). "tutorial" is ``cnn``, any
-    other preset ``cnn-<name>``."""
-    from sknn_estimators import CNN_PRESETS
-
-    return {
-        ("cnn" if name == "tutorial" else f"cnn-{name}"): (
-            preset.description,
-            dict(preset.params),
-        )
-        for name, preset in CNN_PRESETS.items()
-    }
-
-
 #: The digits CNN of ``demo``: about 3 s of training on two cores.
 DEMO_CNN_PARAMS = {
     "conv_filters": (32,),
@@ -96,25 +81,18 @@ class ModelSpec(NamedTuple):
 
 # ------------------------------------------------------------------ models
 def model_specs():
-    """The models the command knows, by name: ``cnn_models()`` and the MLP presets."""
-    from sknn_estimators import MLP_PRESETS
+    """The models the command knows, by name: ``sknn_estimators.PRESETS``."""
+    from sknn_estimators import PRESETS, FashionCNNClassifier
 
-    specs = {
+    return {
         name: ModelSpec(
-            name, "cnn", f"FashionCNNClassifier: {description}", dict(params)
-        )
-        for name, (description, params) in cnn_models().items()
-    }
-    for name, preset in MLP_PRESETS.items():
-        if name in specs:  # pragma: no cover - a naming clash in the tables
-            raise RuntimeError(f"Model name {name!r} is both a CNN and an MLP preset.")
-        specs[name] = ModelSpec(
             name,
-            "mlp",
+            "cnn" if issubclass(preset.estimator, FashionCNNClassifier) else "mlp",
             f"{preset.estimator.__name__}: {preset.description}",
             dict(preset.params),
         )
-    return specs
+        for name, preset in PRESETS.items()
+    }
 
 
 def make_model(spec, *, epochs=None, batch_size=None, random_state=None, verbose=0):
@@ -128,14 +106,14 @@ def make_model(spec, *, epochs=None, batch_size=None, random_state=None, verbose
         if batch_size is not None:
             params["batch_size"] = batch_size
         return FashionCNNClassifier(**params)
-    from sknn_estimators import MLP_PRESETS
+    from sknn_estimators import PRESETS
 
     params = {"random_state": random_state, "verbose": verbose > 0}
     if epochs is not None:
         params["max_iter"] = epochs
     if batch_size is not None:
         params["batch_size"] = batch_size
-    return MLP_PRESETS[spec.name].make(**params)
+    return PRESETS[spec.name].make(**params)
 
 
 # ------------------------------------------------------- argument parsing
@@ -532,9 +510,9 @@ def build_parser():
         "presets",
         parents=[common],
         formatter_class=_HelpFormatter,
-        help="list the MLP presets and the CNN models with their parameters",
-        description="List the models of --model/--estimator: the MLPClassifier "
-        "presets\n(sknn_estimators.MLP_PRESETS) and the CNN models.",
+        help="list the presets (CNN and MLP models) with their parameters",
+        description="List the models of --model/--estimator: the presets\n"
+        "(sknn_estimators.PRESETS).",
     )
     presets.set_defaults(func=run_presets, parser=presets)
     return parser
@@ -1063,32 +1041,19 @@ def run_grid(args):
 # --------------------------------------------------------------- presets
 def run_presets(args):
     """The ``presets`` command."""
-    from sknn_estimators import describe_mlp_presets
+    from sknn_estimators import describe_presets
 
-    table = describe_mlp_presets()
-    mlp_rows = [
+    rows = [
         {
             "name": name,
             "class": row["class"],
-            "parameters": row["params"],
+            "parameters": row["params"] or "(defaults)",
             "description": row["description"],
         }
-        for name, row in table.iterrows()
+        for name, row in describe_presets().iterrows()
     ]
-    cnn_rows = [
-        {
-            "name": name,
-            "class": "FashionCNNClassifier",
-            "parameters": ", ".join(f"{k}={v!r}" for k, v in params.items())
-            or "(defaults)",
-            "description": description,
-        }
-        for name, (description, params) in cnn_models().items()
-    ]
-    print("MLP presets (sknn_estimators.MLP_PRESETS), for --model and --estimator:\n")
-    print(format_table(mlp_rows))
-    print("\nCNN models, for --model and --estimator:\n")
-    print(format_table(cnn_rows))
+    print("Presets (sknn_estimators.PRESETS), for --model and --estimator:\n")
+    print(format_table(rows))
     return EXIT_OK
 
 

@@ -2,9 +2,7 @@
 
 import math
 import numbers
-import types
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -39,47 +37,6 @@ _PRECISIONS = ("float32", "mixed_bfloat16")
 _MAX_SEED = np.iinfo(np.int32).max
 _FLOAT_DTYPES = (np.float32, np.float64)  # float32 passes through without a copy
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
-
-
-@dataclass(frozen=True)
-class CNNPreset:
-    """A named FashionCNNClassifier configuration, as listed in :data:`CNN_PRESETS`.
-
-    Parameters
-    ----------
-    name : str
-        Short name of the preset, its key in ``CNN_PRESETS``.
-    description : str
-        One line saying what the preset is and why it exists.
-    params : mapping of str to object
-        The constructor parameters the preset sets, read-only.
-
-    Examples
-    --------
-    >>> from sknn_estimators import CNN_PRESETS
-    >>> CNN_PRESETS["regularised"].make(random_state=0).batch_normalization
-    True
-    """
-
-    name: str
-    description: str
-    params: types.MappingProxyType
-
-    def make(self, **params):
-        """A new, unfitted ``FashionCNNClassifier`` with the preset's parameters,
-        ``params`` overriding them.
-
-        Parameters
-        ----------
-        **params : dict
-            Any ``FashionCNNClassifier`` parameters, e.g. ``random_state=0``.
-
-        Returns
-        -------
-        estimator : FashionCNNClassifier
-            The configured estimator.
-        """
-        return FashionCNNClassifier(**{**self.params, **params})
 
 
 class FashionCNNClassifier(ClassifierMixin, BaseEstimator):
@@ -209,7 +166,7 @@ class FashionCNNClassifier(ClassifierMixin, BaseEstimator):
 
     See Also
     --------
-    CNN_PRESETS : Named configurations, e.g. ``CNN_PRESETS["regularised"].make()``.
+    PRESETS : Named configurations, e.g. ``PRESETS["cnn-regularised"].make()``.
     sklearn.neural_network.MLPClassifier : Multi-layer perceptron classifier.
     DeepMLPClassifier : The iris notebook's MLP as a preset.
 
@@ -789,41 +746,3 @@ def _images_to_rows(X):
             f"or 4-D (n_samples, height, width, channels); got shape {tuple(X.shape)}."
         )
     return X, None
-
-
-def _presets(*presets):
-    return types.MappingProxyType(
-        {
-            name: CNNPreset(name, description, types.MappingProxyType(params))
-            for name, description, params in presets
-        }
-    )
-
-
-#: Named FashionCNNClassifier configurations: read-only mapping of name to
-#: :class:`CNNPreset`. Figures: ``python -m benchmarks.search_regularised``
-#: (benchmarks/results/regularised_search.md; stratified 85/15 split of the 8,517
-#: real Fashion-MNIST images, seeds 0-2): "regularised" 90.79% against the
-#: tutorial network's 88.76% (+2.03 points); ``make bench``
-#: (benchmarks/results/latest.md, seed 0): 91.39% against 88.65% in 1.64x the
-#: fit time, on a machine shared with other jobs.
-CNN_PRESETS = _presets(
-    (
-        "tutorial",
-        "The tutorial's network: Conv2D 32-64-128 + LeakyReLU + max-pooling, "
-        "Dense(128), softmax; Adam 1e-3, batches of 64, 20 epochs.",
-        {},
-    ),
-    (
-        "regularised",
-        "The tutorial's network with dropout (0.25, 0.25, 0.4, 0.3), batch "
-        "normalisation and a cosine learning-rate decay from 2e-3: +2.0 to +2.7 "
-        "accuracy points on the Fashion-MNIST subset for 1.1x to 1.6x the fit time.",
-        {
-            "dropout": (0.25, 0.25, 0.4, 0.3),
-            "batch_normalization": True,
-            "learning_rate": "cosine",
-            "learning_rate_init": 0.002,
-        },
-    ),
-)

@@ -1,6 +1,6 @@
 """MLPClassifier presets: named configurations of scikit-learn's MLPClassifier.
 
-One table, ``_PRESET_TABLE``, lists each preset: its class name, a one-line
+One table, ``MLP_PRESET_TABLE``, lists each preset: its class name, a one-line
 description, the ``MLPClassifier`` parameters it changes, why it exists and a
 doctest. One function, ``_make_preset``, turns each row into a subclass of
 :class:`~sklearn.neural_network.MLPClassifier` whose ``__init__`` signature is
@@ -12,8 +12,6 @@ is scikit-learn's own. Nothing here imports TensorFlow.
 
 import inspect
 import textwrap
-import types
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from sklearn.neural_network import MLPClassifier
@@ -61,7 +59,7 @@ class _PresetSpec(NamedTuple):
     example: str  # doctest lines for the docstring's Examples section
 
 
-_PRESET_TABLE = (
+MLP_PRESET_TABLE = (
     _PresetSpec(
         name="deep",
         class_name="DeepMLPClassifier",
@@ -170,51 +168,6 @@ _PRESET_TABLE = (
 )
 
 
-@dataclass(frozen=True)
-class MLPPreset:
-    """A named MLPClassifier configuration, as listed in :data:`MLP_PRESETS`.
-
-    Parameters
-    ----------
-    name : str
-        Short name of the preset, its key in ``MLP_PRESETS`` (e.g. ``"deep"``).
-    estimator : type
-        The preset's class, a subclass of
-        :class:`~sklearn.neural_network.MLPClassifier`.
-    description : str
-        One line saying what the preset is and why it exists.
-    params : mapping of str to object
-        The ``MLPClassifier`` parameters whose defaults the preset changes,
-        read-only.
-
-    Examples
-    --------
-    >>> from sknn_estimators import MLP_PRESETS
-    >>> MLP_PRESETS["deep"].make(random_state=1).hidden_layer_sizes
-    (256, 128, 64, 32)
-    """
-
-    name: str
-    estimator: type
-    description: str
-    params: types.MappingProxyType
-
-    def make(self, **params):
-        """Return a new instance of the preset, with ``params`` overriding.
-
-        Parameters
-        ----------
-        **params : dict
-            Any ``MLPClassifier`` parameters, e.g. ``random_state=0``.
-
-        Returns
-        -------
-        estimator : MLPClassifier
-            An unfitted instance of :attr:`estimator`.
-        """
-        return self.estimator(**params)
-
-
 def _make_preset(spec):
     """Create the MLPClassifier subclass of one row of the preset table."""
     unknown = sorted(set(spec.params) - set(_MLP_SIGNATURE.parameters))
@@ -288,10 +241,10 @@ def _preset_docstring(spec):
         "See Also\n--------\n"
         "sklearn.neural_network.MLPClassifier : The estimator this preset "
         "configures.\n"
-        "describe_mlp_presets : All presets, their parameters and descriptions.\n"
+        "describe_presets : All presets, their parameters and descriptions.\n"
         + "".join(
             f"{other.class_name} : {other.description}\n"
-            for other in _PRESET_TABLE
+            for other in MLP_PRESET_TABLE
             if other.name != spec.name
         ).rstrip("\n"),
         "Examples\n--------\n" + textwrap.dedent(spec.example).strip(),
@@ -304,61 +257,11 @@ def _format(value):
     return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
-_CLASSES = {spec.class_name: _make_preset(spec) for spec in _PRESET_TABLE}
+#: The preset classes by class name.
+MLP_PRESET_CLASSES = {spec.class_name: _make_preset(spec) for spec in MLP_PRESET_TABLE}
 
 # Module-level names under the classes' own names, so that they pickle and
 # that readers and tools find them.
-DeepMLPClassifier = _CLASSES["DeepMLPClassifier"]
-FashionMLPClassifier = _CLASSES["FashionMLPClassifier"]
-SmallMLPClassifier = _CLASSES["SmallMLPClassifier"]
-
-#: The presets by short name: read-only mapping of name to :class:`MLPPreset`.
-MLP_PRESETS = types.MappingProxyType(
-    {
-        spec.name: MLPPreset(
-            name=spec.name,
-            estimator=_CLASSES[spec.class_name],
-            description=spec.description,
-            params=types.MappingProxyType(dict(spec.params)),
-        )
-        for spec in _PRESET_TABLE
-    }
-)
-
-
-def describe_mlp_presets():
-    """Table of the MLPClassifier presets: name, class, parameters, description.
-
-    Returns
-    -------
-    presets : pandas.DataFrame
-        One row per preset, indexed by its short name (the key in
-        ``MLP_PRESETS``), with columns ``class`` (class name), ``params`` (the
-        changed ``MLPClassifier`` parameters as ``name=value`` text) and
-        ``description`` (one line).
-
-    See Also
-    --------
-    MLP_PRESETS : The same presets as a read-only mapping of :class:`MLPPreset`.
-
-    Examples
-    --------
-    >>> from sknn_estimators import describe_mlp_presets
-    >>> table = describe_mlp_presets()
-    >>> table.loc["deep", "class"]
-    'DeepMLPClassifier'
-    >>> table.loc["deep", "params"]
-    "hidden_layer_sizes=(256, 128, 64, 32), activation='relu'"
-    """
-    import pandas as pd
-
-    rows = [
-        {
-            "name": preset.name,
-            "class": preset.estimator.__name__,
-            "params": ", ".join(f"{k}={v!r}" for k, v in preset.params.items()),
-            "description": preset.description,
-        }
-        for preset in MLP_PRESETS.values()
-    ]
-    return pd.DataFrame(rows).set_index("name")
+DeepMLPClassifier = MLP_PRESET_CLASSES["DeepMLPClassifier"]
+FashionMLPClassifier = MLP_PRESET_CLASSES["FashionMLPClassifier"]
+SmallMLPClassifier = MLP_PRESET_CLASSES["SmallMLPClassifier"]

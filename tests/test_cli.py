@@ -379,12 +379,12 @@ def test_missing_data_does_not_download_unless_asked(tmp_path, monkeypatch, caps
 
 
 def test_presets_lists_the_registry(capsys):
-    from sknn_estimators import MLP_PRESETS
+    from sknn_estimators import PRESETS
 
     assert main(["presets"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[2].split() == ["name", "class", "parameters", "description"]
-    for name, preset in MLP_PRESETS.items():
+    for name, preset in PRESETS.items():
         assert name in out and preset.estimator.__name__ in out
         assert preset.description in out
     assert "hidden_layer_sizes=(256, 128, 64, 32)" in out

@@ -581,20 +581,17 @@ def test_importing_the_package_does_not_import_tensorflow():
 
 # -------------------------------------------------------------------- presets
 def test_cnn_presets_configure_the_estimator(digits):
-    from sknn_estimators import CNN_PRESETS
+    from sknn_estimators import PRESETS
 
-    assert set(CNN_PRESETS) == {"tutorial", "regularised"}
-    assert (
-        CNN_PRESETS["tutorial"].make().get_params()
-        == FashionCNNClassifier().get_params()
-    )
-    clf = CNN_PRESETS["regularised"].make(
+    assert {"cnn", "cnn-regularised"} <= set(PRESETS)
+    assert PRESETS["cnn"].make().get_params() == FashionCNNClassifier().get_params()
+    clf = PRESETS["cnn-regularised"].make(
         conv_filters=(8, 8), dense_units=(16,), epochs=1
     )
     assert clf.batch_normalization and clf.learning_rate == "cosine"
     assert clf.dropout == (0.25, 0.25, 0.4, 0.3)
     with pytest.raises(TypeError):
-        CNN_PRESETS["regularised"].params["epochs"] = 3  # read-only
+        PRESETS["cnn-regularised"].params["epochs"] = 3  # read-only
     clf.set_params(dropout=(0.25, 0.25, 0.3)).fit(digits[0][:200], digits[2][:200])
     kinds = [type(layer).__name__ for layer in clf.model_.layers]
     assert kinds.count("BatchNormalization") == 3 and kinds.count("Dropout") == 3

@@ -21,11 +21,13 @@ from sklearn.preprocessing import StandardScaler
 
 import sknn_estimators
 from sknn_estimators import (
-    MLP_PRESETS,
+    PRESETS as ALL_PRESETS,
+)
+from sknn_estimators import (
     DeepMLPClassifier,
     FashionMLPClassifier,
-    MLPPreset,
-    describe_mlp_presets,
+    Preset,
+    describe_presets,
 )
 
 NOTEBOOK_ACCURACY = 0.9666666666666667
@@ -36,6 +38,12 @@ NOTEBOOK_REPORT = {
     "2": (0.86, 1.00, 6),
 }
 MLP_DEFAULTS = MLPClassifier().get_params()
+#: The MLPClassifier presets of the registry.
+MLP_PRESETS = {
+    name: preset
+    for name, preset in ALL_PRESETS.items()
+    if issubclass(preset.estimator, MLPClassifier)
+}
 PRESETS = list(MLP_PRESETS.values())
 PRESET_IDS = [preset.name for preset in PRESETS]
 BENCHMARK_RESULTS = (
@@ -266,7 +274,7 @@ def test_fitted_preset_has_the_preset_network(preset, fitted_presets, small_digi
 def test_registry_lists_every_preset_class_once():
     assert PRESETS, "no presets registered"
     for name, preset in MLP_PRESETS.items():
-        assert isinstance(preset, MLPPreset)
+        assert isinstance(preset, Preset)
         assert preset.name == name
         assert preset.description and "\n" not in preset.description
     classes = [preset.estimator for preset in PRESETS]
@@ -279,9 +287,9 @@ def test_registry_lists_every_preset_class_once():
 
 
 def test_registry_is_read_only():
-    preset = MLP_PRESETS["deep"]
+    preset = ALL_PRESETS["deep"]
     with pytest.raises(TypeError):
-        MLP_PRESETS["mine"] = preset
+        ALL_PRESETS["mine"] = preset
     with pytest.raises(TypeError):
         preset.params["alpha"] = 1.0
     with pytest.raises(FrozenInstanceError):
@@ -295,11 +303,11 @@ def test_preset_make_passes_overrides():
     assert (est.alpha, est.hidden_layer_sizes) == (0.5, (256, 128, 64, 32))
 
 
-def test_describe_mlp_presets_matches_the_registry():
-    table = describe_mlp_presets()
-    assert list(table.index) == list(MLP_PRESETS)
+def test_describe_presets_matches_the_registry():
+    table = describe_presets()
+    assert list(table.index) == list(ALL_PRESETS)
     assert list(table.columns) == ["class", "params", "description"]
-    for name, preset in MLP_PRESETS.items():
+    for name, preset in ALL_PRESETS.items():
         row = table.loc[name]
         assert row["class"] == preset.estimator.__name__
         assert row["description"] == preset.description
@@ -347,10 +355,10 @@ def test_fashion_docstring_quotes_the_recorded_benchmark():
 def test_importing_the_presets_does_not_import_tensorflow():
     code = (
         "import sys, sknn_estimators; "
-        "from sknn_estimators import MLP_PRESETS, describe_mlp_presets; "
+        "from sknn_estimators import PRESETS, describe_presets; "
         "[getattr(sknn_estimators, p.estimator.__name__) "
-        "for p in MLP_PRESETS.values()]; "
-        "describe_mlp_presets(); "
+        "for p in PRESETS.values()]; "
+        "describe_presets(); "
         "sknn_estimators.DeepMLPClassifier(max_iter=5).fit([[0.0], [1.0]], [0, 1]); "
         "bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]; "
         "assert not bad, bad"

@@ -1,9 +1,7 @@
 """Directives that write parts of the documentation from the package itself.
 
-- ``.. sknn-cnn-presets::`` -- the table of the CNN presets, from
-  ``sknn_estimators.CNN_PRESETS``;
-- ``.. sknn-mlp-presets::`` -- the table of the MLP presets, from
-  ``sknn_estimators.describe_mlp_presets()``;
+- ``.. sknn-presets::`` -- the table of the presets, from
+  ``sknn_estimators.describe_presets()``;
 - ``.. sknn-cli-help:: [COMMAND]`` -- the ``--help`` text of the
   ``sknn-estimators`` command or of one of its subcommands;
 - ``.. sknn-benchmark-report:: PATH`` -- the benchmark report at PATH (relative
@@ -19,7 +17,6 @@ import os
 from pathlib import Path
 
 from docutils import nodes
-from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
 
@@ -28,65 +25,37 @@ def _rst_cell(text):
     return " ".join(str(text).split())
 
 
-class MLPPresetsTable(SphinxDirective):
-    """The MLP presets as a table: name, class, changed parameters, description."""
+class PresetsTable(SphinxDirective):
+    """The presets of ``sknn_estimators.PRESETS`` as a table: name, class, the
+    parameters each sets, description."""
 
     has_content = False
-    option_spec = {"class": directives.class_option}
 
     def run(self):
         import sknn_estimators
-        from sknn_estimators import describe_mlp_presets
+        from sknn_estimators import describe_presets
 
-        for preset in sknn_estimators.MLP_PRESETS.values():
+        self.env.note_dependency(inspect.getsourcefile(sknn_estimators._presets))
+        for preset in sknn_estimators.PRESETS.values():
             module = inspect.getmodule(preset.estimator)
             self.env.note_dependency(inspect.getsourcefile(module))
-        table = describe_mlp_presets()
         lines = [
-            ".. list-table:: MLP presets (``sknn_estimators.MLP_PRESETS``)",
+            ".. list-table:: Presets (``sknn_estimators.PRESETS``)",
             "   :header-rows: 1",
-            "   :widths: 12 25 33 30",
+            "   :widths: 14 22 34 30",
             "",
             "   * - name",
             "     - class",
-            "     - parameters changed from ``MLPClassifier``'s defaults",
+            "     - parameters set (the class's defaults otherwise)",
             "     - description",
         ]
-        for name, row in table.iterrows():
+        for name, row in describe_presets().iterrows():
+            params = f"``{_rst_cell(row['params'])}``" if row["params"] else "(none)"
             lines += [
                 f"   * - ``{_rst_cell(name)}``",
                 f"     - :class:`~sknn_estimators.{_rst_cell(row['class'])}`",
-                f"     - ``{_rst_cell(row['params'])}``",
+                f"     - {params}",
                 f"     - {_rst_cell(row['description'])}",
-            ]
-        return self.parse_text_to_nodes("\n".join(lines))
-
-
-class CNNPresetsTable(SphinxDirective):
-    """The CNN presets as a table: name, parameters, description."""
-
-    has_content = False
-
-    def run(self):
-        from sknn_estimators import CNN_PRESETS
-
-        for preset in CNN_PRESETS.values():
-            self.env.note_dependency(inspect.getsourcefile(type(preset)))
-        lines = [
-            ".. list-table:: CNN presets (``sknn_estimators.CNN_PRESETS``)",
-            "   :header-rows: 1",
-            "   :widths: 15 40 45",
-            "",
-            "   * - name",
-            "     - parameters changed from ``FashionCNNClassifier``'s defaults",
-            "     - description",
-        ]
-        for name, preset in CNN_PRESETS.items():
-            params = ", ".join(f"{k}={v!r}" for k, v in preset.params.items())
-            lines += [
-                f"   * - ``{_rst_cell(name)}``",
-                f"     - ``{_rst_cell(params)}``" if params else "     - (none)",
-                f"     - {_rst_cell(preset.description)}",
             ]
         return self.parse_text_to_nodes("\n".join(lines))
 
@@ -141,7 +110,6 @@ class CLIHelp(SphinxDirective):
 
 def setup(app):
     app.add_directive("sknn-benchmark-report", BenchmarkReport)
-    app.add_directive("sknn-cnn-presets", CNNPresetsTable)
-    app.add_directive("sknn-mlp-presets", MLPPresetsTable)
+    app.add_directive("sknn-presets", PresetsTable)
     app.add_directive("sknn-cli-help", CLIHelp)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
