@@ -10,6 +10,7 @@ import importlib
 __version__ = "0.1.0.dev0"
 
 _LAZY = {
+    "CNNRegressor": "sknn_estimators._cnn",
     "FashionCNNClassifier": "sknn_estimators._cnn",
     "DeepMLPClassifier": "sknn_estimators._mlp",
     "FashionMLPClassifier": "sknn_estimators._mlp",

@@ -10,8 +10,9 @@ import numpy as np
 
 def build_cnn(
     input_shape,
-    n_classes,
+    n_outputs,
     *,
+    output_activation="softmax",
     conv_filters=(32, 64, 128),
     kernel_size=3,
     dense_units=(128,),
@@ -31,14 +32,18 @@ def build_cnn(
     ``MaxPooling2D(2, padding="same")`` (these two swapped by
     ``pool_before_activation``) and optional ``Dropout``. Then
     ``Flatten``, one ``Dense`` + ``LeakyReLU`` (+ ``Dropout``) per entry of
-    ``dense_units``, and a softmax ``Dense(n_classes)`` kept in float32.
+    ``dense_units``, and an output ``Dense(n_outputs)`` (softmax for a
+    classifier, linear for a regressor), kept in float32 under mixed precision.
 
     Parameters
     ----------
     input_shape : tuple of int
         ``(height, width, channels)`` of one image.
-    n_classes : int
+    n_outputs : int
         Number of output units.
+    output_activation : str, default="softmax"
+        Activation of the output layer: "softmax" (class probabilities) or
+        "linear" (regression).
     conv_filters : tuple of int, default=(32, 64, 128)
         Filters of each convolution block.
     kernel_size : int, default=3
@@ -58,8 +63,10 @@ def build_cnn(
         Add light training-time augmentation (random horizontal flip, shifts
         of up to 10% of the image); inactive at inference.
     dtype_policy : str, default="float32"
-        Keras dtype policy of the hidden layers, e.g. ``"mixed_bfloat16"``. It is
-        set on this model's layers only, never as the global policy.
+        Keras dtype policy of the hidden layers, e.g. ``"mixed_bfloat16"`` or
+        ``"float64"``. It is set on this model's layers only, never as the
+        global policy. Under ``"float64"`` the input and output are float64
+        too; otherwise they are float32.
     pool_before_activation : bool, default=False
         Put each block's ``MaxPooling2D`` before its ``LeakyReLU`` instead of
         after it. The model computes the same function (the activation is
@@ -103,7 +110,8 @@ def build_cnn(
             keras.layers.LeakyReLU(negative_slope=negative_slope, dtype=dtype_policy)
         )
 
-    layers = [keras.Input(shape=tuple(input_shape))]
+    full_dtype = "float64" if dtype_policy == "float64" else "float32"
+    layers = [keras.Input(shape=tuple(input_shape), dtype=full_dtype)]
     if augmentation:
         layers += [
             keras.layers.RandomFlip("horizontal", seed=next_seed()),
@@ -137,6 +145,8 @@ def build_cnn(
                 keras.layers.Dropout(rate, seed=next_seed(), dtype=dtype_policy)
             )
     output_kwargs = dense_kwargs()
-    output_kwargs["dtype"] = "float32"
-    layers.append(keras.layers.Dense(n_classes, activation="softmax", **output_kwargs))
+    output_kwargs["dtype"] = full_dtype
+    layers.append(
+        keras.layers.Dense(n_outputs, activation=output_activation, **output_kwargs)
+    )
     return keras.Sequential(layers, name="fashion_cnn")

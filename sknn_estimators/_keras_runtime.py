@@ -72,6 +72,9 @@ def make_dataset(
     are gathered in parallel and prefetched. ``tuned=True`` leaves the
     parallelism and prefetch to tf.data's autotuning instead (for comparison in
     ``benchmarks/bench_pipeline.py``).
+
+    ``sample_weight``, when given, is scaled within each batch to sum to the
+    batch's size (see :func:`_normalised_weights`).
     """
     import tensorflow as tf
 
@@ -79,7 +82,10 @@ def make_dataset(
     dtypes = tuple(tf.as_dtype(a.dtype) for a in arrays)
 
     def take(batch_indices):
-        return tuple(a[batch_indices] for a in arrays)
+        batch = tuple(a[batch_indices] for a in arrays)
+        if sample_weight is None:
+            return batch
+        return (*batch[:-1], _normalised_weights(batch[-1]))
 
     def gather(batch_indices):
         batch = tf.numpy_function(take, [batch_indices], dtypes, stateful=False)
@@ -101,6 +107,17 @@ def make_dataset(
     options.experimental_optimization.apply_default_optimizations = False
     options.autotune.enabled = tuned
     return dataset.with_options(options)
+
+
+def _normalised_weights(weights):
+    """A batch's sample weights scaled to sum to the batch's size, so that
+    Keras' mean of ``weight * loss`` over the batch is the weighted mean
+    ``sum(w * loss) / sum(w)`` (a weight of 2 counts as the sample twice, as in
+    MLPClassifier); all-zero weights stay zero."""
+    total = weights.sum()
+    if total > 0:
+        return weights * (weights.dtype.type(weights.shape[0]) / total)
+    return weights
 
 
 def bfloat16_supported():
@@ -220,7 +237,7 @@ def make_predict_function(model):
     """
     import tensorflow as tf
 
-    spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
+    spec = tf.TensorSpec((None, *model.input_shape[1:]), model.inputs[0].dtype)
     layers = inference_layers(model)
 
     @tf.function(input_signature=[spec])
@@ -235,10 +252,21 @@ def make_predict_function(model):
 
 
 def predict_in_batches(predict_function, X, batch_size=PREDICT_BATCH_SIZE):
-    """Apply ``predict_function`` to ``X`` in chunks and stack the float outputs."""
+    """Apply ``predict_function`` to ``X`` in chunks and stack the float outputs.
+
+    A lone row is computed as a batch of two copies of it: TensorFlow's CPU
+    kernels take another path for one row (matrix-vector products) whose
+    rounding differs from that of any larger batch, and a row's prediction
+    should not depend on the rows predicted with it (scikit-learn's
+    ``check_methods_subset_invariance``). The second copy costs little.
+    """
     import tensorflow as tf
 
     def run(rows):
+        if rows.shape[0] == 1:
+            return predict_function(tf.convert_to_tensor(np.repeat(rows, 2, 0)))[
+                :1
+            ].numpy()
         return predict_function(tf.convert_to_tensor(rows)).numpy()
 
     if X.shape[0] <= batch_size:
@@ -252,8 +280,17 @@ def predict_in_batches(predict_function, X, batch_size=PREDICT_BATCH_SIZE):
 def model_to_bytes(model):
     """The model in Keras' own ``.keras`` format (architecture, weights and
     optimizer state), as bytes."""
+    import warnings
+
     import_keras()
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
+        # NumPy 2 warns about an __array__ without a copy keyword inside
+        # Keras' saving code: Keras' to fix, nothing a user can act on.
+        warnings.filterwarnings(
+            "ignore",
+            message=r"__array__ implementation doesn't accept a copy keyword",
+            category=DeprecationWarning,
+        )
         path = os.path.join(folder, "model.keras")
         model.save(path)
         with open(path, "rb") as file:

@@ -28,10 +28,21 @@ _MANIFEST = "estimator.json"
 _MODEL = "model.keras"
 
 
-def _savable_classes():
-    from sknn_estimators._cnn import FashionCNNClassifier
+def _savable_class(name):
+    """The public sknn_estimators class called ``name`` that saves through the
+    base class's hooks (``_saved_state`` / ``_from_saved_state``), or None.
 
-    return {"FashionCNNClassifier": FashionCNNClassifier}
+    Classes are looked up by name among the package's public names, so this
+    module imports no estimator module (no import cycle) and a file can name
+    nothing else."""
+    import sknn_estimators
+
+    if not isinstance(name, str) or name not in sknn_estimators.__all__:
+        return None
+    cls = getattr(sknn_estimators, name)
+    if not isinstance(cls, type) or not hasattr(cls, "_from_saved_state"):
+        return None
+    return cls
 
 
 def save_estimator(estimator, path):
@@ -40,14 +51,13 @@ def save_estimator(estimator, path):
     from sknn_estimators._keras_runtime import model_to_bytes
 
     name = type(estimator).__name__
-    if _savable_classes().get(name) is not type(estimator):
+    if _savable_class(name) is not type(estimator):
         raise TypeError(
-            f"save supports {sorted(_savable_classes())}; got {name}. Use pickle "
-            "or joblib for other estimators."
+            f"save supports the Keras estimators of sknn_estimators; got {name}."
         )
     if not hasattr(estimator, "model_"):
         raise ValueError(f"This {name} is not fitted yet; fit it before saving.")
-    params = estimator.get_params(deep=False)
+    params, fitted, model = estimator._saved_state()
     if isinstance(params.get("random_state"), np.random.RandomState):
         warnings.warn(
             "random_state is a RandomState instance, which is not saved; the "
@@ -56,11 +66,15 @@ def save_estimator(estimator, path):
             stacklevel=3,
         )
         params["random_state"] = None
-    fitted = {
-        key: value
-        for key, value in vars(estimator).items()
-        if key.endswith("_") and not key.startswith("_") and key != "model_"
-    }
+    if params.get("callbacks"):
+        warnings.warn(
+            "callbacks are Keras objects, which are not saved; the loaded "
+            "estimator has callbacks=None. Set them again with set_params before "
+            "training it further.",
+            UserWarning,
+            stacklevel=3,
+        )
+        params["callbacks"] = None
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -69,7 +83,7 @@ def save_estimator(estimator, path):
         "params": _encode(params),
         "fitted": _encode(fitted),
     }
-    model_bytes = model_to_bytes(estimator.model_)
+    model_bytes = model_to_bytes(model)
     path = Path(path)
     _write_atomically(path, json.dumps(manifest, indent=1), model_bytes)
 
@@ -106,7 +120,7 @@ def _write_atomically(path, manifest_text, model_bytes):
 
 
 def load_model(path):
-    """Load an estimator written by ``FashionCNNClassifier.save``.
+    """Load an estimator written by the ``save`` method of a Keras estimator.
 
     Parameters
     ----------
@@ -115,7 +129,7 @@ def load_model(path):
 
     Returns
     -------
-    estimator : FashionCNNClassifier
+    estimator : FashionCNNClassifier, CNNRegressor, ...
         The fitted estimator; it predicts exactly as the saved one did.
 
     Raises
@@ -141,7 +155,7 @@ def load_model(path):
     >>> bool((twin.predict_proba(X) == clf.predict_proba(X)).all())
     True
     """
-    from sknn_estimators._keras_runtime import make_predict_function, model_from_bytes
+    from sknn_estimators._keras_runtime import model_from_bytes
 
     path = Path(path)
     if not path.is_file():
@@ -176,22 +190,20 @@ def load_model(path):
     ) as exc:
         raise bad(f"the file is truncated or corrupted ({exc}).") from None
 
-    cls = _savable_classes().get(manifest.get("class"))
+    cls = _savable_class(manifest.get("class"))
     if cls is None:
         raise bad(f"unknown estimator class {manifest.get('class')!r}.")
     try:
-        estimator = cls(**_decode(manifest["params"]))
+        params = _decode(manifest["params"])
         fitted = _decode(manifest["fitted"])
+        cls(**params)  # unknown parameter names raise a TypeError here
     except (KeyError, TypeError, ValueError) as exc:
         raise bad(f"the estimator description is invalid ({exc}).") from None
     try:
         model = model_from_bytes(model_bytes)
     except Exception as exc:  # Keras raises many kinds for a damaged archive
         raise bad(f"the Keras model inside cannot be loaded ({exc}).") from None
-    vars(estimator).update(fitted)
-    estimator.model_ = model
-    estimator._predict_function = make_predict_function(model)
-    return estimator
+    return cls._from_saved_state(params, fitted, model)
 
 
 # ------------------------------------------------------------------ typed JSON

@@ -114,7 +114,7 @@ def test_grouped_training_steps_give_the_weights_of_single_steps(digits, monkeyp
     """``steps_per_execution`` only groups calls of Keras' training function:
     the fit is bit for bit the fit of one step per call, also where the
     number of batches (7 here) is not a multiple of the group size."""
-    import sknn_estimators._cnn as cnn_module
+    import sknn_estimators._base as cnn_module
     from sknn_estimators._keras_runtime import STEPS_PER_EXECUTION
 
     X_train, X_test, y_train, _ = digits
@@ -156,7 +156,7 @@ def test_pooling_before_the_activation_builds_the_same_function(rng, params):
 
 
 def test_mixed_bfloat16_pools_before_the_activation(digits, monkeypatch):
-    import sknn_estimators._cnn as cnn_module
+    import sknn_estimators._base as cnn_module
 
     monkeypatch.setattr(cnn_module, "bfloat16_supported", lambda: True)
     X_train, _, y_train, _ = digits
@@ -331,39 +331,53 @@ def test_continuous_targets_are_rejected(digits):
 @pytest.mark.parametrize(
     "params, message",
     [
-        ({"epochs": 0}, r"`epochs` must be an int >= 1, got 0"),
-        ({"epochs": 2.5}, r"`epochs` must be an int >= 1, got 2.5"),
-        ({"batch_size": -1}, r"`batch_size` must be an int >= 1"),
-        ({"learning_rate_init": 0.0}, r"`learning_rate_init` must be a float in \(0"),
-        ({"alpha": -1.0}, r"`alpha` must be a float in \[0"),
-        ({"tol": float("nan")}, r"`tol` must be a float"),
-        ({"validation_fraction": 1.0}, r"`validation_fraction` must be a float in \(0"),
-        ({"n_iter_no_change": 0}, r"`n_iter_no_change` must be an int >= 1"),
-        ({"conv_filters": (8, 0)}, r"`conv_filters` must be an int or a tuple of ints"),
-        ({"dense_units": "wide"}, r"`dense_units` must be an int or a tuple of ints"),
-        ({"kernel_size": 0}, r"`kernel_size` must be an int >= 1"),
-        ({"negative_slope": -0.1}, r"`negative_slope` must be a float in \[0"),
-        ({"dropout": 1.0}, r"`dropout` must be a float in \[0.0, 1.0\)"),
+        (
+            {"epochs": 0},
+            r"'epochs' parameter .* must be an int in the range \[1, inf\)",
+        ),
+        ({"epochs": 2.5}, r"'epochs' parameter .* Got 2.5 instead"),
+        ({"batch_size": -1}, r"'batch_size' parameter .* range \[1, inf\)"),
+        ({"learning_rate_init": 0.0}, r"'learning_rate_init' .* range \(0.0, inf\)"),
+        ({"alpha": -1.0}, r"'alpha' parameter .* range \[0.0, inf\)"),
+        ({"tol": float("nan")}, r"'tol' parameter"),
+        ({"validation_fraction": 1.0}, r"'validation_fraction' .* \(0.0, 1.0\)"),
+        ({"n_iter_no_change": 0}, r"'n_iter_no_change' parameter"),
+        ({"conv_filters": (8, 0)}, r"`conv_filters` must be a tuple of ints >= 1"),
+        ({"conv_filters": 32}, r"'conv_filters' parameter .* instance of 'tuple'"),
+        ({"dense_units": "wide"}, r"'dense_units' parameter .* Got 'wide' instead"),
+        ({"kernel_size": 0}, r"'kernel_size' parameter"),
+        ({"negative_slope": -0.1}, r"'negative_slope' parameter"),
+        ({"dropout": 1.0}, r"'dropout' parameter .* range \[0.0, 1.0\)"),
         (
             {"dropout": (0.1, 0.2, 0.3)},
-            r"`dropout` as a tuple needs one rate per block",
+            r"`dropout` as a tuple needs one rate in \[0, 1\) per block",
         ),
-        ({"solver": "lbfgs"}, r"`solver` must be one of 'adam', 'sgd', 'rmsprop'"),
-        (
-            {"class_weight": "auto"},
-            r"`class_weight` must be None, 'balanced' or a dict",
-        ),
+        ({"solver": "lbfgs"}, r"'solver' parameter .* must be a str among"),
+        ({"class_weight": "auto"}, r"'class_weight' parameter"),
         ({"class_weight": {0: -1}}, r"`class_weight` values must be numbers >= 0"),
         ({"class_weight": {42: 1.0}}, r"`class_weight` names classes not in y: \[42\]"),
-        ({"verbose": 3}, r"`verbose` must be an int in \[0, 2\]"),
-        ({"early_stopping": "yes"}, r"`early_stopping` must be True or False"),
+        ({"verbose": 3}, r"'verbose' parameter"),
+        (
+            {"early_stopping": "yes"},
+            r"'early_stopping' parameter .* instance of 'bool'",
+        ),
         ({"image_shape": (2, 2, 2, 8)}, r"`image_shape` must be \(height, width\)"),
-        ({"random_state": "seed"}, r"cannot be used to seed"),
+        ({"random_state": "seed"}, r"'random_state' parameter"),
+        ({"callbacks": "tensorboard"}, r"'callbacks' parameter"),
+        ({"precision": "float16"}, r"'precision' parameter"),
     ],
 )
 def test_invalid_parameters_are_named_in_the_error(digits, params, message):
     with pytest.raises(ValueError, match=message):
         small_cnn(**params).fit(digits[0][:40], digits[2][:40])
+
+
+def test_invalid_parameters_raise_scikit_learns_error(digits):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError) as info:
+        small_cnn(epochs="5").fit(digits[0][:40], digits[2][:40])
+    assert isinstance(info.value, TypeError) and isinstance(info.value, ValueError)
 
 
 def test_five_dimensional_input_is_rejected():
@@ -377,7 +391,7 @@ def test_bad_validation_data(digits):
     X, _, y, _ = digits
     with pytest.raises(ValueError, match="must be a tuple"):
         small_cnn(epochs=1).fit(X[:40], y[:40], validation_data=X[:10])
-    with pytest.raises(ValueError, match="labels not seen in y"):
+    with pytest.raises(ValueError, match="`validation_data` has labels not seen in y"):
         small_cnn(epochs=1).fit(
             X[:40], y[:40] % 2, validation_data=(X[:10], y[:10] + 5)
         )

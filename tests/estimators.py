@@ -1,0 +1,71 @@
+"""Test helpers: every public estimator, and small settings for the checks.
+
+A module of its own (not conftest), as imbalanced-learn keeps its testing
+utilities, so that tests import it explicitly.
+"""
+
+import importlib
+
+from sklearn.base import BaseEstimator
+from sklearn.neural_network import MLPClassifier
+
+#: Public modules whose ``__all__`` lists estimators.
+PUBLIC_MODULES = ("sknn_estimators",)
+
+#: Small, fast settings of the Keras estimators for scikit-learn's checks.
+KERAS_TEST_PARAMS = dict(
+    conv_filters=(4,),
+    dense_units=(16,),
+    learning_rate_init=0.01,
+    batch_size=32,
+    epochs=20,
+    random_state=0,
+)
+#: The MLPClassifier presets on the checks' tiny data sets: tol=0.01 stops
+#: training once the loss gains less than 0.01 an epoch (converged in seconds,
+#: no ConvergenceWarning); batch_size="auto" and early_stopping=False because a
+#: batch of 128 or a 10% validation split cannot come from a few samples
+#: (MLPClassifier fails the same checks then).
+MLP_TEST_PARAMS = dict(
+    tol=0.01, batch_size="auto", early_stopping=False, random_state=0
+)
+#: Where integer sample weights equal repeated rows exactly (to float64
+#: rounding): one batch holding every sample, no shuffling, float64, and SGD,
+#: whose steps are proportional to the gradient (Adam divides each gradient by
+#: its running scale, which turns the rounding noise of gradients that are
+#: mathematically zero into full-size steps).
+KERAS_EXACT_WEIGHT_PARAMS = dict(
+    precision="float64", batch_size=4096, shuffle=False, solver="sgd"
+)
+
+
+def public_estimators():
+    """Every public estimator class, found in the public modules' ``__all__``
+    (scikit-learn's ``all_estimators`` pattern), sorted by name."""
+    found = {}
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if isinstance(obj, type) and issubclass(obj, BaseEstimator):
+                found[name] = obj
+    return [found[name] for name in sorted(found)]
+
+
+def _is_keras_estimator(cls):
+    return hasattr(cls, "_build_network")
+
+
+def small_instance(cls):
+    """An instance of ``cls`` with settings that suit the checks' tiny data."""
+    if _is_keras_estimator(cls):
+        return cls(**KERAS_TEST_PARAMS)
+    if issubclass(cls, MLPClassifier):
+        return cls(**MLP_TEST_PARAMS)
+    return cls()
+
+
+def exact_weight_config(estimator):
+    """The parameters under which ``estimator``'s sample weights are exactly
+    repeated rows, or None where its default configuration already is."""
+    return KERAS_EXACT_WEIGHT_PARAMS if _is_keras_estimator(type(estimator)) else None
