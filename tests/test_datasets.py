@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import http.server
 import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -812,3 +813,91 @@ def test_real_subset_cnn_accuracy():
     score = clf.score(X[test] / 255.0, y[test])
     print(f"FashionCNNClassifier(epochs=2) on 2,000 real images: {score:.4f}")
     assert score > 0.75
+
+
+# ------------------------------------------------- limits and the error type
+def test_read_idx_max_values(tmp_path):
+    path = write_gz(tmp_path / "a.gz", idx_bytes(np.arange(12).reshape(3, 4)))
+    assert read_idx(path, max_values=12).shape == (3, 4)
+    with pytest.raises(ValueError, match="12 values, more than max_values=11") as exc:
+        read_idx(path, max_values=11)
+    assert str(path) in str(exc.value)
+
+
+@pytest.mark.parametrize("value", [-1, 2.5, "10", None, True])
+def test_read_idx_rejects_bad_max_values(tmp_path, value):
+    path = write_gz(tmp_path / "a.gz", idx_bytes(np.arange(3)))
+    with pytest.raises(ValueError, match="`max_values` must be a non-negative integer"):
+        read_idx(path, max_values=value)
+
+
+def test_read_idx_refuses_a_folder(tmp_path):
+    with pytest.raises(ValueError, match="not a regular file \\(it is a folder\\)"):
+        read_idx(tmp_path)
+
+
+def test_load_compares_headers_before_allocating_images(tmp_path):
+    """60,000 declared images (47 MB) against a one-label file: refused from the
+    two headers, without allocating the images."""
+    write_split(tmp_path, n=6)
+    images = tmp_path / TRAIN[0]
+    payload = bytearray(gzip.decompress(images.read_bytes()))
+    payload[4:8] = (60000).to_bytes(4, "big")
+    padding = np.random.default_rng(0).bytes(50_000)
+    images.write_bytes(
+        gzip.compress(bytes(payload)) + gzip.compress(padding, compresslevel=0)
+    )
+    write_gz(tmp_path / TRAIN[1], idx_bytes(np.array([3])))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="declares 60,000 images but label"):
+            load_fashion_mnist(data_home=tmp_path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000
+
+
+def test_missing_files_error_attributes(tmp_path, isolated):
+    write_split(tmp_path / "data", TRAIN)
+    with pytest.raises(DatasetNotFoundError) as excinfo:
+        load_fashion_mnist(subset="all", data_home=tmp_path / "data")
+    error = excinfo.value
+    assert isinstance(error, FileNotFoundError)
+    assert (error.dataset, error.subset) == ("Fashion-MNIST", "all")
+    assert error.missing_files == TEST
+    assert error.searched_folders == (
+        str(tmp_path / "data" / "fashion-mnist"),
+        str(tmp_path / "data"),
+    )
+    assert error.failed_downloads == ()
+    assert error.target_folder == str(tmp_path / "data" / "fashion-mnist")
+
+
+def test_failed_downloads_are_attributes(tmp_path, served_train, server):
+    server.files.pop(TRAIN[0])
+    dead = closed_port_url()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fm, "FASHION_MNIST_URLS", (dead, server.url))
+        patch.delenv(fm.URL_ENV)
+        with pytest.raises(DatasetNotFoundError) as excinfo:
+            load_fashion_mnist(data_home=tmp_path / "data", download=True)
+    failures = excinfo.value.failed_downloads
+    assert [(f.file, f.url) for f in failures] == [
+        (TRAIN[0], dead + TRAIN[0]),
+        (TRAIN[0], server.url + TRAIN[0]),
+    ]
+    assert failures[0].reason == "cannot connect (Connection refused)"
+    assert failures[1].reason == "HTTP error 404 (Not Found)"
+    assert f"{dead}{TRAIN[0]}: cannot connect" in str(excinfo.value)
+    # The labels came from the server once the dead mirror was skipped.
+    assert files_in(tmp_path / "data" / "fashion-mnist") == [TRAIN[1]]
+
+
+def test_missing_files_error_pickles(tmp_path):
+    with pytest.raises(DatasetNotFoundError) as excinfo:
+        load_fashion_mnist(data_home=tmp_path)
+    copy = pickle.loads(pickle.dumps(excinfo.value))
+    assert str(copy) == str(excinfo.value)
+    assert copy.missing_files == excinfo.value.missing_files
+    assert copy.searched_folders == excinfo.value.searched_folders
