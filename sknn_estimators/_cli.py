@@ -751,19 +751,20 @@ def _load_fashion(data_home, download, subset):
 
 
 def _missing_data_error(exc, data_home, download):
-    """A one-line CommandError from the loader's (multi-line) FileNotFoundError."""
-    lines = str(exc).splitlines()
-    folders = _indented_after(lines, "Folders searched")
-    message = lines[0].rstrip(".") if lines else "Fashion-MNIST files not found"
-    if folders:
-        message += f" (searched: {', '.join(folders)})"
+    """A one-line CommandError from the attributes of the loader's error."""
+    from sknn_estimators.datasets import DatasetNotFoundError
+
+    if not isinstance(exc, DatasetNotFoundError):
+        return CommandError(str(exc))
+    message = (
+        f"{exc.dataset} files for subset={exc.subset!r} not found: "
+        f"{', '.join(exc.missing_files)}"
+    )
+    if exc.searched_folders:
+        message += f" (searched: {', '.join(exc.searched_folders)})"
     if download:
-        reasons = [
-            line
-            for line in _indented_after(lines, "The download failed")
-            if "//" in line
-        ]
-        failure = f" ({reasons[0]})" if reasons else ""
+        tried = [failure for failure in exc.failed_downloads if failure.url]
+        failure = f" ({tried[0].url}: {tried[0].reason})" if tried else ""
         return CommandError(
             f"{message}; the download failed{failure}. Put the official .gz files in "
             "a folder and pass it as --data-home."
@@ -774,19 +775,6 @@ def _missing_data_error(exc, data_home, download):
         else "put the official .gz files there"
     )
     return CommandError(f"{message}; {hint}, or pass --download to fetch them.")
-
-
-def _indented_after(lines, heading):
-    """The stripped indented lines that follow the line starting with ``heading``."""
-    found = []
-    for index, line in enumerate(lines):
-        if line.startswith(heading):
-            for item in lines[index + 1 :]:
-                if not item.startswith("  "):
-                    break
-                found.append(item.strip())
-            break
-    return found
 
 
 def run_fashion(args):

@@ -17,6 +17,7 @@ import pytest
 
 import sknn_estimators.datasets._fashion_mnist as fm
 from sknn_estimators._cli import format_table, main, parse_value
+from sknn_estimators.datasets._errors import DownloadFailure
 from tests.conftest import SHARED_FASHION
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -362,8 +363,10 @@ def test_missing_data_does_not_download_unless_asked(tmp_path, monkeypatch, caps
     calls = []
 
     def fake_download(names, folder, **kwargs):
-        calls.append(names)
-        return {name: ["offline in this test"] for name in names}
+        calls.append(list(names))
+        return tuple(
+            DownloadFailure(name, None, "offline in this test") for name in names
+        )
 
     monkeypatch.setattr(fm, "_download_missing", fake_download)
     argv = ["fashion", "--data-home", str(tmp_path), "--out", str(tmp_path / "o")]

@@ -4,15 +4,18 @@ Nothing here uses the network: downloads go to a local HTTP server on
 127.0.0.1, a ``file://`` folder, or a closed port.
 """
 
+import _thread
 import gzip
 import hashlib
 import http.server
 import os
+import pickle
 import socket
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 import tracemalloc
 from pathlib import Path
 
@@ -21,17 +24,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import sknn_estimators.datasets._download as download_module
 import sknn_estimators.datasets._fashion_mnist as fm
 from sknn_estimators.datasets import (
     FASHION_MNIST_CLASSES,
+    DatasetNotFoundError,
     get_data_home,
     load_fashion_mnist,
     read_idx,
 )
 from tests.conftest import SHARED_FASHION
+from tests.idx_files import TEST, TRAIN, idx_bytes, write_gz, write_split
 
-TRAIN = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
-TEST = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 REAL_DATA = pytest.mark.skipif(
     not SHARED_FASHION.is_dir(),
     reason=f"real Fashion-MNIST subset not found at {SHARED_FASHION}",
@@ -44,32 +48,6 @@ FUZZ = settings(
 
 
 # ---------------------------------------------------------------- helpers
-def idx_bytes(array, *, type_code=0x08):
-    """The uncompressed IDX encoding of a uint8 ``array``."""
-    array = np.asarray(array, dtype=np.uint8)
-    header = bytes([0, 0, type_code, array.ndim])
-    header += np.array(array.shape, dtype=">u4").tobytes()
-    return header + array.tobytes()
-
-
-def write_gz(path, payload):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(path, "wb") as file:
-        file.write(payload)
-    return path
-
-
-def write_split(folder, names=TRAIN, n=6, seed=0):
-    """Random images and labels in the official format; returns them."""
-    rng = np.random.default_rng(seed)
-    images = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
-    labels = (np.arange(n) + seed) % 10
-    write_gz(Path(folder) / names[0], idx_bytes(images))
-    write_gz(Path(folder) / names[1], idx_bytes(labels))
-    return images, labels
-
-
 def checksums_of(folder, names):
     table = {}
     for name in names:
@@ -88,6 +66,11 @@ def closed_port_url():
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/"
+
+
+def child_env():
+    """The environment of a child Python that imports this checkout."""
+    return {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 
 
 def files_in(folder):
@@ -119,10 +102,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if self.server.mode == "interrupt":
-            # Announce the whole file, send half of it, hang up.
+        if self.server.mode in ("interrupt", "stall"):
+            # Announce the whole file, send half of it, (stall until released,)
+            # hang up.
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
+            if self.server.mode == "stall":
+                self.server.stalled.set()
+                self.server.release.wait(timeout=20)
             self.close_connection = True
             return
         self.wfile.write(body)
@@ -136,12 +123,14 @@ def server():
     """A local HTTP server; set ``.files`` (name -> bytes) and ``.mode``."""
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.files, httpd.mode, httpd.requests = {}, "ok", []
+    httpd.stalled, httpd.release = threading.Event(), threading.Event()
     httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}/"
     thread = threading.Thread(
         target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
     thread.start()
     yield httpd
+    httpd.release.set()
     httpd.shutdown()
     httpd.server_close()
     thread.join()
@@ -544,13 +533,13 @@ def test_missing_files_message(tmp_path, isolated):
 # ----------------------------------------------------------------- download
 def test_download_from_local_server(tmp_path, served_train, server):
     images, labels = served_train
-    bunch = load_fashion_mnist(data_home=tmp_path / "data")
+    bunch = load_fashion_mnist(data_home=tmp_path / "data", download=True)
     np.testing.assert_array_equal(bunch.images, images)
     np.testing.assert_array_equal(bunch.target, labels)
     assert files_in(tmp_path / "data") == ["fashion-mnist", *sorted(TRAIN)]
     assert sorted(server.requests) == sorted(TRAIN)
     # A second load reads the cached files without asking the server.
-    load_fashion_mnist(data_home=tmp_path / "data")
+    load_fashion_mnist(data_home=tmp_path / "data", download=True)
     assert len(server.requests) == 2
 
 
@@ -558,12 +547,12 @@ def test_download_only_missing_file(tmp_path, served_train, server):
     target = tmp_path / "data" / "fashion-mnist"
     target.mkdir(parents=True)
     (target / TRAIN[1]).write_bytes(server.files[TRAIN[1]])
-    load_fashion_mnist(data_home=tmp_path / "data")
+    load_fashion_mnist(data_home=tmp_path / "data", download=True)
     assert server.requests == [TRAIN[0]]
 
 
 def test_download_to_default_folder(tmp_path, served_train, isolated):
-    load_fashion_mnist()
+    load_fashion_mnist(download=True)
     assert files_in(isolated / "sknn_estimators_data" / "fashion-mnist") == sorted(
         TRAIN
     )
@@ -572,7 +561,7 @@ def test_download_to_default_folder(tmp_path, served_train, isolated):
 def test_download_file_url(tmp_path, served_train, monkeypatch):
     images, _ = served_train
     monkeypatch.setenv(fm.URL_ENV, (tmp_path / "source").as_uri())
-    bunch = load_fashion_mnist(data_home=tmp_path / "data")
+    bunch = load_fashion_mnist(data_home=tmp_path / "data", download=True)
     np.testing.assert_array_equal(bunch.images, images)
 
 
@@ -585,11 +574,11 @@ def test_download_checksum_mismatch_leaves_no_file(
     wrong = good.size + 1 if field == "size" else "0" * len(getattr(good, field))
     table[TRAIN[0]] = good._replace(**{field: wrong})
     monkeypatch.setattr(fm, "FILE_CHECKSUMS", table)
-    with pytest.raises(FileNotFoundError) as excinfo:
-        load_fashion_mnist(data_home=tmp_path / "data")
+    with pytest.raises(DatasetNotFoundError) as excinfo:
+        load_fashion_mnist(data_home=tmp_path / "data", download=True)
     message = str(excinfo.value)
-    expected = {"md5": "MD5 checksum mismatch", "sha256": "SHA-256 checksum mismatch"}
-    assert expected.get(field, "announces") in message
+    expected = {"md5": "MD5 checksum mismatch", "sha256": "does not match the known"}
+    assert expected.get(field, "incomplete download") in message
     assert "The download failed" in message
     # The labels were fine and stay; no images file, no temporary file.
     assert files_in(tmp_path / "data" / "fashion-mnist") == [TRAIN[1]]
@@ -598,21 +587,21 @@ def test_download_checksum_mismatch_leaves_no_file(
 def test_download_without_checksum_is_refused(tmp_path, served_train, monkeypatch):
     monkeypatch.setattr(fm, "FILE_CHECKSUMS", {})
     with pytest.raises(FileNotFoundError, match="no published checksum"):
-        load_fashion_mnist(data_home=tmp_path / "data")
+        load_fashion_mnist(data_home=tmp_path / "data", download=True)
     assert files_in(tmp_path / "data") == []
 
 
 def test_download_404(tmp_path, served_train, server):
     server.files.pop(TRAIN[0])
     with pytest.raises(FileNotFoundError, match="HTTP error 404"):
-        load_fashion_mnist(data_home=tmp_path / "data")
+        load_fashion_mnist(data_home=tmp_path / "data", download=True)
     assert files_in(tmp_path / "data" / "fashion-mnist") == [TRAIN[1]]
 
 
 def test_download_connection_refused_is_clear(tmp_path):
     # The autouse fixture points the download URL at a closed port.
     with pytest.raises(FileNotFoundError) as excinfo:
-        load_fashion_mnist(data_home=tmp_path / "data")
+        load_fashion_mnist(data_home=tmp_path / "data", download=True)
     message = str(excinfo.value)
     assert "cannot connect" in message and "refused" in message.lower()
     assert f"{TRAIN[1]}: not tried, no server was reachable" in message
@@ -623,38 +612,113 @@ def test_download_connection_refused_is_clear(tmp_path):
 def test_download_interrupted_leaves_no_file(tmp_path, served_train, server):
     server.mode = "interrupt"
     with pytest.raises(FileNotFoundError, match="incomplete download|IncompleteRead"):
-        load_fashion_mnist(data_home=tmp_path / "data")
+        load_fashion_mnist(data_home=tmp_path / "data", download=True)
     assert files_in(tmp_path / "data" / "fashion-mnist") == []
 
 
-def test_download_keyboard_interrupt_leaves_no_file(
-    tmp_path, served_train, server, monkeypatch
-):
-    class InterruptedResponse:
-        headers = {}
+def test_download_keyboard_interrupt_leaves_no_file(tmp_path, served_train, server):
+    server.mode = "stall"
 
-        def __init__(self):
-            self.reads = 0
+    def interrupt_when_half_sent():
+        if server.stalled.wait(timeout=20):
+            _thread.interrupt_main()  # Ctrl-C, seen when the next read returns
+            server.release.set()
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def read(self, size):
-            self.reads += 1
-            if self.reads > 1:
-                raise KeyboardInterrupt
-            return server.files[TRAIN[0]][:size]
-
-    folder = tmp_path / "data"
-    fake = InterruptedResponse()
-    monkeypatch.setattr(fm, "urlopen", lambda url, timeout: fake)
+    helper = threading.Thread(target=interrupt_when_half_sent, daemon=True)
+    helper.start()
     with pytest.raises(KeyboardInterrupt):
-        fm._download_missing([TRAIN[0]], folder, base_urls=[server.url])
-    assert fake.reads == 2
-    assert files_in(folder) == []
+        fm._download_missing([TRAIN[0]], tmp_path / "data", base_urls=[server.url])
+    helper.join()
+    assert files_in(tmp_path / "data") == []
+
+
+def test_download_deadline_cuts_a_stalled_download(tmp_path, served_train, server):
+    server.mode = "stall"
+    deadline = 0.5
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(download_module, "DOWNLOAD_DEADLINE", deadline)
+        start = time.monotonic()
+        failures = fm._download_missing(
+            list(TRAIN), tmp_path / "out", base_urls=[server.url]
+        )
+        elapsed = time.monotonic() - start
+    # Without the deadline the download waits for the server (20 s).
+    assert elapsed < deadline + 5
+    assert [(f.file, f.reason) for f in failures] == [
+        (TRAIN[0], f"not complete after DOWNLOAD_DEADLINE = {deadline} s; cut off"),
+        (TRAIN[1], download_module.NOT_TRIED),
+    ]
+    assert files_in(tmp_path / "out") == []
+
+
+def _age(path, seconds):
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_download_removes_only_stale_partial_files(tmp_path, served_train, server):
+    folder = tmp_path / "fashion-mnist"
+    staging = folder / download_module.PARTIAL_FOLDER
+    staging.mkdir(parents=True)
+    stale_after = download_module.STALE_AFTER
+    old = [staging / "tmpabcd1234", folder / f".{TRAIN[0]}.x1y2z3.part"]
+    fresh = [staging / "tmpfresh000", folder / f".{TRAIN[1]}.a1b2c3.part"]
+    for path in old + fresh:
+        path.write_bytes(b"partial")
+    for path in old:
+        _age(path, stale_after + 5)
+    for path in fresh:
+        _age(path, stale_after - 60)
+    other = folder / ".notes.part"  # not a name of ours: left alone
+    other.write_bytes(b"mine")
+    _age(other, stale_after + 5)
+    assert fm._download_missing(list(TRAIN), folder, base_urls=[server.url]) == ()
+    assert files_in(folder) == sorted(
+        [
+            ".notes.part",
+            download_module.PARTIAL_FOLDER,
+            *TRAIN,
+            *(path.name for path in fresh),
+        ]
+    )
+
+
+@pytest.mark.slow
+def test_download_cleans_up_after_a_killed_download(tmp_path, served_train, server):
+    """A download killed with SIGKILL leaves a partial file; a later one removes it
+    once it is stale, and a fresh one (maybe a live download) stays."""
+    data = tmp_path / "data"
+    folder = data / "fashion-mnist"
+    staging = folder / download_module.PARTIAL_FOLDER
+    checksums = {name: tuple(fm.FILE_CHECKSUMS[name]) for name in TRAIN}
+    code = textwrap.dedent(
+        f"""
+        import sknn_estimators.datasets._fashion_mnist as fm
+        fm.FILE_CHECKSUMS = {{
+            name: fm.FileChecksum(*values) for name, values in {checksums!r}.items()
+        }}
+        fm._download_missing(
+            [{TRAIN[0]!r}], {str(folder)!r}, base_urls=[{server.url!r}]
+        )
+        """
+    )
+    server.mode = "stall"
+    child = subprocess.Popen([sys.executable, "-c", code], env=child_env())
+    try:
+        assert server.stalled.wait(timeout=60), "the child never downloaded"
+    finally:
+        child.kill()
+        child.wait()
+    server.mode = "ok"
+    server.release.set()
+    leftovers = list(staging.iterdir())
+    assert len(leftovers) == 1
+    # Fresh: it could be a live download's, and stays.
+    assert fm._download_missing([TRAIN[1]], folder, base_urls=[server.url]) == ()
+    assert leftovers[0].exists()
+    _age(leftovers[0], download_module.STALE_AFTER + 5)
+    load_fashion_mnist(data_home=data, download=True)
+    assert files_in(folder) == sorted(TRAIN)
 
 
 def test_download_falls_back_to_next_mirror(tmp_path, served_train, server):
@@ -664,7 +728,7 @@ def test_download_falls_back_to_next_mirror(tmp_path, served_train, server):
         tmp_path / "out",
         base_urls=[dead, server.url + "missing/", server.url],
     )
-    assert failures == {}
+    assert failures == ()
     assert files_in(tmp_path / "out") == sorted(TRAIN)
 
 
@@ -672,13 +736,13 @@ def test_download_progress_bar(tmp_path, served_train, server, capsys):
     failures = fm._download_missing(
         [TRAIN[1]], tmp_path / "out", base_urls=[server.url], progress=True
     )
-    assert failures == {}
+    assert failures == ()
     assert TRAIN[1] in capsys.readouterr().err
 
 
 def test_download_with_no_url(tmp_path):
     failures = fm._download_missing([TRAIN[0]], tmp_path, base_urls=[])
-    assert failures == {TRAIN[0]: ["no download URL is configured"]}
+    assert failures == ((TRAIN[0], None, "no URL is configured"),)
 
 
 def test_official_checksum_table():
@@ -706,9 +770,8 @@ def test_import_and_load_do_not_import_tensorflow(tmp_path):
         assert "tensorflow" not in sys.modules and "keras" not in sys.modules
         """
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env
+        [sys.executable, "-c", code], capture_output=True, text=True, env=child_env()
     )
     assert result.returncode == 0, result.stderr
 
@@ -750,3 +813,91 @@ def test_real_subset_cnn_accuracy():
     score = clf.score(X[test] / 255.0, y[test])
     print(f"FashionCNNClassifier(epochs=2) on 2,000 real images: {score:.4f}")
     assert score > 0.75
+
+
+# ------------------------------------------------- limits and the error type
+def test_read_idx_max_values(tmp_path):
+    path = write_gz(tmp_path / "a.gz", idx_bytes(np.arange(12).reshape(3, 4)))
+    assert read_idx(path, max_values=12).shape == (3, 4)
+    with pytest.raises(ValueError, match="12 values, more than max_values=11") as exc:
+        read_idx(path, max_values=11)
+    assert str(path) in str(exc.value)
+
+
+@pytest.mark.parametrize("value", [-1, 2.5, "10", None, True])
+def test_read_idx_rejects_bad_max_values(tmp_path, value):
+    path = write_gz(tmp_path / "a.gz", idx_bytes(np.arange(3)))
+    with pytest.raises(ValueError, match="`max_values` must be a non-negative integer"):
+        read_idx(path, max_values=value)
+
+
+def test_read_idx_refuses_a_folder(tmp_path):
+    with pytest.raises(ValueError, match="not a regular file \\(it is a folder\\)"):
+        read_idx(tmp_path)
+
+
+def test_load_compares_headers_before_allocating_images(tmp_path):
+    """60,000 declared images (47 MB) against a one-label file: refused from the
+    two headers, without allocating the images."""
+    write_split(tmp_path, n=6)
+    images = tmp_path / TRAIN[0]
+    payload = bytearray(gzip.decompress(images.read_bytes()))
+    payload[4:8] = (60000).to_bytes(4, "big")
+    padding = np.random.default_rng(0).bytes(50_000)
+    images.write_bytes(
+        gzip.compress(bytes(payload)) + gzip.compress(padding, compresslevel=0)
+    )
+    write_gz(tmp_path / TRAIN[1], idx_bytes(np.array([3])))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="declares 60,000 images but label"):
+            load_fashion_mnist(data_home=tmp_path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000
+
+
+def test_missing_files_error_attributes(tmp_path, isolated):
+    write_split(tmp_path / "data", TRAIN)
+    with pytest.raises(DatasetNotFoundError) as excinfo:
+        load_fashion_mnist(subset="all", data_home=tmp_path / "data")
+    error = excinfo.value
+    assert isinstance(error, FileNotFoundError)
+    assert (error.dataset, error.subset) == ("Fashion-MNIST", "all")
+    assert error.missing_files == TEST
+    assert error.searched_folders == (
+        str(tmp_path / "data" / "fashion-mnist"),
+        str(tmp_path / "data"),
+    )
+    assert error.failed_downloads == ()
+    assert error.target_folder == str(tmp_path / "data" / "fashion-mnist")
+
+
+def test_failed_downloads_are_attributes(tmp_path, served_train, server):
+    server.files.pop(TRAIN[0])
+    dead = closed_port_url()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fm, "FASHION_MNIST_URLS", (dead, server.url))
+        patch.delenv(fm.URL_ENV)
+        with pytest.raises(DatasetNotFoundError) as excinfo:
+            load_fashion_mnist(data_home=tmp_path / "data", download=True)
+    failures = excinfo.value.failed_downloads
+    assert [(f.file, f.url) for f in failures] == [
+        (TRAIN[0], dead + TRAIN[0]),
+        (TRAIN[0], server.url + TRAIN[0]),
+    ]
+    assert failures[0].reason == "cannot connect (Connection refused)"
+    assert failures[1].reason == "HTTP error 404 (Not Found)"
+    assert f"{dead}{TRAIN[0]}: cannot connect" in str(excinfo.value)
+    # The labels came from the server once the dead mirror was skipped.
+    assert files_in(tmp_path / "data" / "fashion-mnist") == [TRAIN[1]]
+
+
+def test_missing_files_error_pickles(tmp_path):
+    with pytest.raises(DatasetNotFoundError) as excinfo:
+        load_fashion_mnist(data_home=tmp_path)
+    copy = pickle.loads(pickle.dumps(excinfo.value))
+    assert str(copy) == str(excinfo.value)
+    assert copy.missing_files == excinfo.value.missing_files
+    assert copy.searched_folders == excinfo.value.searched_folders

@@ -1,22 +1,14 @@
 """Fashion-MNIST from its four official IDX files: find, download, verify, load."""
 
-import contextlib
-import hashlib
-import http.client
-import logging
+import math
 import os
-import sys
-import tempfile
-from typing import NamedTuple
-from urllib.error import HTTPError, URLError
-from urllib.request import urlopen
 
 import numpy as np
 
 from sknn_estimators._validation import check_option
-from sknn_estimators.datasets._idx import read_idx
-
-logger = logging.getLogger(__name__)
+from sknn_estimators.datasets._download import NOT_TRIED, FileChecksum, download_files
+from sknn_estimators.datasets._errors import DatasetNotFoundError
+from sknn_estimators.datasets._idx import read_idx, read_idx_shape
 
 #: The ten classes, in label order (label ``i`` is ``FASHION_MNIST_CLASSES[i]``).
 FASHION_MNIST_CLASSES = (
@@ -51,20 +43,6 @@ FASHION_MNIST_URLS = (
     # Zalando Research's own web site (plain HTTP; the checksums still apply).
     "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
 )
-#: Seconds a download may wait for the server (per connection and read).
-DOWNLOAD_TIMEOUT = 60
-_CHUNK_SIZE = 1 << 16
-_NOT_TRIED = "not tried, the server was unreachable"
-
-
-class FileChecksum(NamedTuple):
-    """What a downloaded file must match; ``None`` skips that check."""
-
-    size: int | None
-    md5: str | None
-    sha256: str | None
-
-
 #: The official files. Sizes and MD5s are the ones Zalando Research publishes in
 #: the Fashion-MNIST README; the SHA-256s are those of the same files.
 FILE_CHECKSUMS = {
@@ -138,7 +116,7 @@ def load_fashion_mnist(
     *,
     subset="train",
     data_home=None,
-    download=True,
+    download=False,
     return_X_y=False,
     as_frame=False,
     dtype=np.float32,
@@ -157,10 +135,11 @@ def load_fashion_mnist(
        files, ``~/.keras/datasets/fashion-mnist`` (``$KERAS_HOME/datasets/
        fashion-mnist`` first when ``KERAS_HOME`` is set); it is only read.
 
-    Missing files are downloaded into ``<data folder>/fashion-mnist`` and each
-    is checked against its published size and checksums before it is given
-    its name, so an interrupted or corrupt download never leaves a file that
-    looks complete.
+    With ``download=True``, missing files are downloaded into ``<data
+    folder>/fashion-mnist`` and each is checked against its published size and
+    checksums before it is given its name, so an interrupted or corrupt
+    download never leaves a file that looks complete. Nothing is downloaded by
+    default: the command line's ``--download`` and this function agree.
 
     =================   ========================================
     Classes                                                   10
@@ -181,10 +160,11 @@ def load_fashion_mnist(
         sub-folder, and receiving downloads (in ``fashion-mnist``). ``None``
         uses ``$SKNN_ESTIMATORS_DATA``, else ``~/sknn_estimators_data``, and
         also reads Keras' cache.
-    download : bool, default=True
-        Download the missing files. When False, or when the download fails (no
-        network), a ``FileNotFoundError`` lists the missing files, the folders
-        searched and how to place the files by hand.
+    download : bool, default=False
+        Download the missing files (about 30 MB). When False, or when the
+        download fails (no network), a :class:`DatasetNotFoundError` (a
+        ``FileNotFoundError``) lists the missing files, the folders searched,
+        each failed download and how to place the files by hand.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
     as_frame : bool, default=False
@@ -228,15 +208,21 @@ def load_fashion_mnist(
 
     Raises
     ------
-    FileNotFoundError
-        If files are missing and could not be downloaded.
+    DatasetNotFoundError
+        If files are missing and were not, or could not be, downloaded; a
+        ``FileNotFoundError`` whose attributes ``missing_files``,
+        ``searched_folders`` and ``failed_downloads`` say what happened.
     ValueError
-        If a parameter is invalid, or a file is corrupt or inconsistent (the
-        message names the file and the problem).
+        If a parameter is invalid, or a file is not a regular file, corrupt or
+        inconsistent: a header declaring another shape, counts of images and
+        labels that differ, or more images than the official file (the message
+        names the file and the problem). Both headers are compared before any
+        image is allocated.
 
     See Also
     --------
     get_data_home : The folder searched (and written) by default.
+    DatasetNotFoundError : The error raised when files are missing.
     read_idx : Read one IDX file.
     sklearn.datasets.fetch_openml : Fashion-MNIST is also OpenML data set 40996.
 
@@ -248,9 +234,17 @@ def load_fashion_mnist(
     Benchmarking Machine Learning Algorithms", arXiv:1708.07747, 2017.
 
     Partial files load fine when their headers agree with their length (the
-    first ``n`` images of a split with ``n`` in the header). Downloads go to
-    ``<data folder>/fashion-mnist``, through a temporary file in that folder
-    renamed once complete and verified. The base URLs are in
+    first ``n`` images of a split with ``n`` in the header). Files already on
+    disk are not checksummed again: a partial copy is legitimate, and the
+    header checks of :func:`read_idx` catch damage.
+
+    Downloads go through `pooch <https://www.fatiando.org/pooch>`_ to
+    ``<data folder>/fashion-mnist``, through a temporary file in its hidden
+    sub-folder ``.part``, moved into place once complete and verified (size,
+    MD5 and SHA-256). Unfinished files that a killed download left there are
+    deleted by the next download once they are 16 minutes old. Each file must
+    arrive within 15 minutes (``DOWNLOAD_DEADLINE``), and the server must
+    answer within 60 seconds (``DOWNLOAD_TIMEOUT``). The base URLs are in
     ``FASHION_MNIST_URLS``; the environment variable
     ``SKNN_ESTIMATORS_FASHION_MNIST_URL`` replaces them with one base URL (a
     mirror, or a ``file://`` folder). A progress bar is shown when the standard
@@ -288,7 +282,8 @@ def load_fashion_mnist(
 
     With the real files (downloaded on first use):
 
-    >>> X_train, y_train = load_fashion_mnist(return_X_y=True)  # doctest: +SKIP
+    >>> X_train, y_train = load_fashion_mnist(
+    ...     download=True, return_X_y=True)  # doctest: +SKIP
     >>> X_train.shape  # doctest: +SKIP
     (60000, 784)
     """
@@ -310,13 +305,17 @@ def load_fashion_mnist(
     located = {split: _locate(split, folders) for split in splits}
     missing = [split for split, folder in located.items() if folder is None]
     if missing:
-        names = [name for split in missing for name in _SPLITS[split][:2]]
-        failures = None
-        if download:
-            failures = _download_missing(names, target_folder)
+        names = tuple(name for split in missing for name in _SPLITS[split][:2])
+        failures = _download_missing(names, target_folder) if download else ()
         if not download or failures:
-            raise FileNotFoundError(
-                _missing_message(subset, names, folders, target_folder, failures)
+            raise DatasetNotFoundError(
+                _missing_message(subset, names, folders, target_folder, failures),
+                dataset="Fashion-MNIST",
+                subset=subset,
+                missing_files=names,
+                searched_folders=folders,
+                failed_downloads=failures,
+                target_folder=target_folder,
             )
         for split in missing:
             located[split] = target_folder
@@ -390,11 +389,15 @@ def _search_folders(home, *, with_keras):
 
 
 def _locate(split, folders):
-    """The first folder holding both files of ``split``, or None."""
+    """The first folder holding both files of ``split``, or None.
+
+    Any kind of file counts, so that a FIFO or folder in a file's place is
+    refused by ``read_idx`` with a clear error instead of being skipped.
+    """
     images_name, labels_name = _SPLITS[split][:2]
     for folder in folders:
         if all(
-            os.path.isfile(os.path.join(folder, name))
+            os.path.exists(os.path.join(folder, name))
             for name in (images_name, labels_name)
         ):
             return folder
@@ -402,30 +405,23 @@ def _locate(split, folders):
 
 
 def _read_split(folder, split):
-    """Images (n, 28, 28) and labels (n,) of one split, checked against each other."""
-    images_name, labels_name = _SPLITS[split][:2]
+    """Images (n, 28, 28) and labels (n,) of one split, checked against each other.
+
+    Both headers are read and compared first: nothing is allocated for a file
+    whose shape or count is wrong, and the data read are capped at the counts
+    the headers declared.
+    """
+    images_name, labels_name, official = _SPLITS[split]
     images_path = os.path.join(folder, images_name)
     labels_path = os.path.join(folder, labels_name)
-    images = read_idx(images_path)
-    if images.ndim != 3 or images.shape[1:] != _IMAGE_SHAPE:
-        raise ValueError(
-            f"Fashion-MNIST image file '{images_path}' holds an array of shape "
-            f"{images.shape}; expected images of 28x28 pixels, shape (n, 28, 28) "
-            "(magic number 0x00000803)."
-        )
-    labels = read_idx(labels_path)
-    if labels.ndim != 1:
-        raise ValueError(
-            f"Fashion-MNIST label file '{labels_path}' holds an array of shape "
-            f"{labels.shape}; expected one label per image, shape (n,) (magic "
-            "number 0x00000801)."
-        )
-    if images.shape[0] != labels.shape[0]:
-        raise ValueError(
-            f"Fashion-MNIST image file '{images_path}' holds {images.shape[0]:,} "
-            f"images but label file '{labels_path}' holds {labels.shape[0]:,} "
-            "labels; the two files must come from the same split and copy."
-        )
+    labels_shape = read_idx_shape(labels_path)
+    images_shape = read_idx_shape(images_path)
+    _check_shapes(images_path, images_shape, labels_path, labels_shape, official)
+    n_images = images_shape[0]
+    labels = read_idx(labels_path, max_values=n_images)
+    images = read_idx(images_path, max_values=n_images * math.prod(_IMAGE_SHAPE))
+    # Read again: the files may have been replaced since their headers were.
+    _check_shapes(images_path, images.shape, labels_path, labels.shape, official)
     if labels.shape[0] == 0:
         raise ValueError(f"Fashion-MNIST label file '{labels_path}' holds no labels.")
     if labels.max() >= len(FASHION_MNIST_CLASSES):
@@ -436,154 +432,43 @@ def _read_split(folder, split):
     return images, labels, (images_path, labels_path)
 
 
+def _check_shapes(images_path, images_shape, labels_path, labels_shape, official):
+    if len(images_shape) != 3 or tuple(images_shape[1:]) != _IMAGE_SHAPE:
+        raise ValueError(
+            f"Fashion-MNIST image file '{images_path}' declares shape "
+            f"{tuple(images_shape)}; expected images of 28x28 pixels, shape "
+            "(n, 28, 28) (magic number 0x00000803)."
+        )
+    if len(labels_shape) != 1:
+        raise ValueError(
+            f"Fashion-MNIST label file '{labels_path}' declares shape "
+            f"{tuple(labels_shape)}; expected one label per image, shape (n,) "
+            "(magic number 0x00000801)."
+        )
+    if images_shape[0] != labels_shape[0]:
+        raise ValueError(
+            f"Fashion-MNIST image file '{images_path}' declares {images_shape[0]:,} "
+            f"images but label file '{labels_path}' declares {labels_shape[0]:,} "
+            "labels; the two files must come from the same split and copy."
+        )
+    if images_shape[0] > official:
+        raise ValueError(
+            f"Fashion-MNIST image file '{images_path}' declares "
+            f"{images_shape[0]:,} images, more than the {official:,} of the official "
+            "file; a copy may hold fewer images, never more."
+        )
+
+
 def _base_urls():
     override = os.environ.get(URL_ENV)
     return (override,) if override else tuple(FASHION_MNIST_URLS)
 
 
 def _download_missing(names, folder, *, base_urls=None, progress=None):
-    """Download the ``names`` not yet in ``folder``; return the failures.
-
-    Each file is tried from each base URL in turn; a base URL that cannot be
-    reached is not tried again for the next files. Returns a dict of file name
-    to a list of ``"url: reason"`` strings, empty when all files are there.
-    """
+    """Download the ``names`` not yet in ``folder``; a tuple of the failures."""
     if base_urls is None:
         base_urls = _base_urls()
-    if progress is None:
-        progress = sys.stderr is not None and sys.stderr.isatty()
-    unreachable = set()
-    failures = {}
-    for name in names:
-        if os.path.isfile(os.path.join(folder, name)):
-            continue
-        reasons = []
-        for base in base_urls:
-            url = (base if base.endswith("/") else base + "/") + name
-            if base in unreachable:
-                reasons.append(f"{url}: {_NOT_TRIED}")
-                continue
-            try:
-                _download_file(url, folder, name, progress=progress)
-            except (OSError, ValueError, http.client.HTTPException) as exc:
-                reasons.append(f"{url}: {_describe_error(exc)}")
-                if _is_unreachable(exc):
-                    unreachable.add(base)
-            else:
-                break
-        else:
-            failures[name] = reasons or ["no download URL is configured"]
-    return failures
-
-
-def _download_file(url, folder, name, *, progress=False):
-    """Download ``url`` to ``folder/name``, verified against ``FILE_CHECKSUMS``.
-
-    The bytes go to a temporary file in ``folder``, renamed to ``name`` only
-    once complete and verified; on any error (or interruption) the temporary
-    file is deleted and nothing is left behind.
-    """
-    expected = FILE_CHECKSUMS.get(name)
-    if expected is None or (expected.md5 is None and expected.sha256 is None):
-        raise ValueError(f"no published checksum for {name}; refusing to download")
-    logger.info("Downloading %s from %s to %s", name, url, folder)
-    with urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
-        announced = response.headers.get("Content-Length")
-        if (
-            expected.size is not None
-            and announced is not None
-            and announced.strip().isdigit()
-            and int(announced) != expected.size
-        ):
-            raise ValueError(
-                f"the server announces {int(announced):,} bytes, the official file "
-                f"has {expected.size:,}"
-            )
-        # The folder is only created once a server answers: a failed download
-        # leaves no trace, not even an empty folder.
-        os.makedirs(folder, exist_ok=True)
-        descriptor, partial = tempfile.mkstemp(
-            dir=folder, prefix=f".{name}.", suffix=".part"
-        )
-        try:
-            with os.fdopen(descriptor, "wb") as file:
-                size, md5, sha256 = _copy_verified(
-                    response, file, name, expected.size, progress
-                )
-                file.flush()
-                os.fsync(file.fileno())
-            _verify(name, expected, size, md5, sha256)
-            os.replace(partial, os.path.join(folder, name))
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.remove(partial)
-            raise
-
-
-def _copy_verified(response, file, name, expected_size, progress):
-    """Copy ``response`` to ``file``; return its size, MD5 and SHA-256."""
-    from tqdm import tqdm
-
-    md5 = hashlib.md5(usedforsecurity=False)
-    sha256 = hashlib.sha256()
-    size = 0
-    with tqdm(
-        total=expected_size,
-        desc=name,
-        unit="B",
-        unit_scale=True,
-        unit_divisor=1024,
-        disable=not progress,
-        file=sys.stderr,
-    ) as bar:
-        while chunk := response.read(_CHUNK_SIZE):
-            size += len(chunk)
-            if expected_size is not None and size > expected_size:
-                raise ValueError(
-                    f"the server sent more than the {expected_size:,} bytes of the "
-                    "official file"
-                )
-            md5.update(chunk)
-            sha256.update(chunk)
-            file.write(chunk)
-            bar.update(len(chunk))
-    return size, md5.hexdigest(), sha256.hexdigest()
-
-
-def _verify(name, expected, size, md5, sha256):
-    if expected.size is not None and size != expected.size:
-        raise ValueError(
-            f"incomplete download: {size:,} of {expected.size:,} bytes of {name}"
-        )
-    if expected.md5 is not None and md5 != expected.md5:
-        raise ValueError(
-            f"MD5 checksum mismatch for {name}: got {md5}, expected {expected.md5}"
-        )
-    if expected.sha256 is not None and sha256 != expected.sha256:
-        raise ValueError(
-            f"SHA-256 checksum mismatch for {name}: got {sha256}, expected "
-            f"{expected.sha256}"
-        )
-
-
-def _describe_error(exc):
-    if isinstance(exc, HTTPError):
-        exc.close()
-        return f"HTTP error {exc.code} ({exc.reason})"
-    if isinstance(exc, URLError):
-        return f"cannot connect ({exc.reason})"
-    if isinstance(exc, http.client.IncompleteRead):
-        return (
-            f"connection closed after {len(exc.partial):,} bytes of a chunk "
-            "(incomplete download)"
-        )
-    return str(exc) or type(exc).__name__
-
-
-def _is_unreachable(exc):
-    if isinstance(exc, HTTPError):
-        return False
-    return isinstance(exc, URLError | TimeoutError | ConnectionError)
+    return download_files(names, folder, base_urls, FILE_CHECKSUMS, progress=progress)
 
 
 def _missing_message(subset, names, folders, target_folder, failures):
@@ -592,16 +477,20 @@ def _missing_message(subset, names, folders, target_folder, failures):
         "Folders searched, in order:",
         *(f"  {folder}" for folder in folders),
     ]
-    if failures is None:
+    if not failures:
         lines.append("Nothing was downloaded (download=False).")
     else:
         lines.append("The download failed:")
-        for name, reasons in failures.items():
-            if all(reason.endswith(_NOT_TRIED) for reason in reasons):
+        for name in dict.fromkeys(failure.file for failure in failures):
+            tries = [failure for failure in failures if failure.file == name]
+            if all(failure.reason == NOT_TRIED for failure in tries):
                 lines.append(f"  {name}: not tried, no server was reachable")
             else:
                 lines.append(f"  {name}:")
-                lines.extend(f"    {reason}" for reason in reasons)
+                lines.extend(
+                    f"    {failure.url or '(no URL)'}: {failure.reason}"
+                    for failure in tries
+                )
     urls = " or ".join(_base_urls()) or _HOME_PAGE
     lines += [
         "To place the files by hand: download them from "

@@ -9,7 +9,9 @@ really hold.
 
 import gzip
 import math
+import numbers
 import os
+import stat
 import struct
 import zlib
 
@@ -27,6 +29,11 @@ _TYPE_NAMES = {
 }
 #: More dimensions than any real IDX file has; a larger count is a corrupt header.
 MAX_NDIM = 16
+#: Default cap on the number of values ``read_idx`` allocates (one byte each):
+#: 2**28 = 268,435,456 values, 256 MiB, about 5.7 times the largest official
+#: Fashion-MNIST file (60,000 x 28 x 28 = 47,040,000 values). Pass ``max_values``
+#: to raise it.
+MAX_VALUES = 2**28
 #: DEFLATE cannot compress better than about 1032:1, so a gzip file of ``s`` bytes
 #: never holds more than ``1032 * s`` bytes; a header claiming more is corrupt.
 _MAX_DEFLATE_RATIO = 1032
@@ -34,17 +41,24 @@ _CHUNK_SIZE = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-def read_idx(path):
+def read_idx(path, *, max_values=MAX_VALUES):
     """Read a gzip-compressed IDX file of unsigned bytes into an array.
 
-    The header is checked before anything is allocated, and the data must have
-    exactly the length the header declares: a truncated file, trailing data,
-    a corrupt gzip stream or an impossible header raise a ``ValueError``.
+    The file must be a regular file, and its header is checked before anything
+    is allocated: the declared number of values must fit in the file (DEFLATE
+    compresses at most about 1032:1) and in ``max_values``. The data must have
+    exactly the length the header declares: a truncated file, trailing data, a
+    corrupt gzip stream or an impossible header raise a ``ValueError``.
 
     Parameters
     ----------
     path : str or path-like
         The ``.gz`` file, e.g. ``"train-images-idx3-ubyte.gz"``.
+    max_values : int, default=MAX_VALUES
+        The most values (bytes) the header may declare. The default,
+        ``MAX_VALUES`` = 2**28 = 268,435,456 (256 MiB), is about 5.7 times the
+        largest official Fashion-MNIST file; pass a larger number to read a
+        larger file deliberately.
 
     Returns
     -------
@@ -56,11 +70,14 @@ def read_idx(path):
     Raises
     ------
     ValueError
-        If the file is empty, not gzip-compressed, corrupt or truncated, has a
-        wrong magic number, a type other than unsigned bytes (0x08), more than
-        ``MAX_NDIM`` dimensions, a header declaring more values than the file
-        can hold, or data after the declared values. The message names the file
-        and the problem.
+        If ``max_values`` is not a non-negative integer; if the path is not a
+        regular file (a folder, a FIFO, a device); if the file is empty, not
+        gzip-compressed, corrupt or truncated, has a wrong magic number, a type
+        other than unsigned bytes (0x08), more than ``MAX_NDIM`` dimensions, a
+        header declaring more values than the file can hold or than
+        ``max_values``, or data after the declared values; or if the memory for
+        the declared values cannot be allocated. The message names the file and
+        the problem.
     OSError
         If the file cannot be opened (missing, not readable).
 
@@ -72,6 +89,8 @@ def read_idx(path):
     -----
     The format is described on http://yann.lecun.com/exdb/mnist/ (bottom of
     the page). Only unsigned bytes are supported, the type of (Fashion-)MNIST.
+    The file is opened without blocking and checked on the open descriptor, so
+    a FIFO is refused at once instead of waiting for a writer.
 
     Examples
     --------
@@ -84,6 +103,10 @@ def read_idx(path):
     ...     _ = file.write(header + bytes([9, 0, 3]))
     >>> read_idx(path)
     array([9, 0, 3], dtype=uint8)
+    >>> read_idx(path, max_values=2)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Cannot read IDX file '...': ... 3 values, more than max_values=2; ...
     >>> with gzip.open(path, "wb") as file:
     ...     _ = file.write(header + bytes([9, 0]))
     >>> read_idx(path)  # doctest: +ELLIPSIS
@@ -92,8 +115,20 @@ def read_idx(path):
     ValueError: Cannot read IDX file '...labels-idx1-ubyte.gz': truncated data: ...
     >>> folder.cleanup()
     """
-    path = os.fspath(path)
-    with open(path, "rb") as raw:
+    return _read(os.fspath(path), _check_max_values(max_values), header_only=False)
+
+
+def read_idx_shape(path, *, max_values=MAX_VALUES):
+    """The shape declared in the header of ``path``, checked as ``read_idx`` does.
+
+    Only the header is read and nothing is allocated for the values: the
+    Fashion-MNIST loader compares the image and label counts with it first.
+    """
+    return _read(os.fspath(path), _check_max_values(max_values), header_only=True)
+
+
+def _read(path, max_values, *, header_only):
+    with _open_regular_file(path) as raw:
         compressed_size = os.fstat(raw.fileno()).st_size
         if compressed_size == 0:
             raise _error(path, "the file is empty (0 bytes)")
@@ -108,13 +143,66 @@ def read_idx(path):
         raw.seek(0)
         try:
             with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
-                return _read_stream(stream, path, compressed_size)
+                shape = _read_header(stream, path, compressed_size, max_values)
+                return shape if header_only else _read_values(stream, path, shape)
         except (OSError, EOFError, zlib.error) as exc:
             raise _error(path, f"corrupt or truncated gzip data ({exc})") from None
+        except MemoryError:
+            raise _error(path, "not enough memory to decompress it") from None
 
 
-def _read_stream(stream, path, compressed_size):
-    """Parse the decompressed ``stream``: header, then exactly the declared data."""
+def _check_max_values(max_values):
+    if (
+        not isinstance(max_values, numbers.Integral)
+        or isinstance(max_values, bool)
+        or max_values < 0
+    ):
+        raise ValueError(
+            "`max_values` must be a non-negative integer (default MAX_VALUES = "
+            f"{MAX_VALUES:,}), got {max_values!r}."
+        )
+    return int(max_values)
+
+
+def _open_regular_file(path):
+    """``path`` opened for binary reading; a ``ValueError`` unless a regular file.
+
+    It is opened without blocking and checked on the open descriptor, so a FIFO
+    neither blocks the open nor can be put in the file's place after the check.
+    """
+    nonblocking = getattr(os, "O_NONBLOCK", 0)
+    descriptor = os.open(path, os.O_RDONLY | nonblocking | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise _error(
+                path,
+                f"not a regular file (it is {_file_kind(mode)}); expected a "
+                "gzip-compressed IDX file",
+            )
+        if nonblocking:
+            os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def _file_kind(mode):
+    for test, kind in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def _read_header(stream, path, compressed_size, max_values):
+    """The shape in the header of the decompressed ``stream``, checked."""
     head = _read_exact(stream, 4)
     if not head:
         raise _error(path, "the decompressed file is empty (no IDX header)")
@@ -158,7 +246,27 @@ def _read_stream(stream, path, compressed_size):
             f"file of {compressed_size:,} bytes cannot hold more than "
             f"{capacity:,}; the header is corrupt",
         )
-    data = np.empty(total, dtype=np.uint8)
+    if total > max_values:
+        raise _error(
+            path,
+            f"the header declares shape {shape}, {total:,} values, more than "
+            f"max_values={max_values:,}; pass a larger max_values to read_idx to "
+            "read so large a file deliberately",
+        )
+    return shape
+
+
+def _read_values(stream, path, shape):
+    """Exactly the ``math.prod(shape)`` values that follow the header."""
+    total = math.prod(shape)
+    try:
+        data = np.empty(total, dtype=np.uint8)
+    except (MemoryError, ValueError) as exc:
+        raise _error(
+            path,
+            f"cannot allocate the {total:,} bytes that the header's shape {shape} "
+            f"declares ({type(exc).__name__})",
+        ) from None
     view = memoryview(data)
     filled = 0
     while filled < total:
@@ -176,7 +284,12 @@ def _read_stream(stream, path, compressed_size):
             f"trailing data after the {total:,} values the header declares "
             f"(shape {shape})",
         )
-    return data.reshape(shape)
+    try:
+        return data.reshape(shape)
+    except (MemoryError, ValueError) as exc:
+        raise _error(
+            path, f"cannot give the values the header's shape {shape} ({exc})"
+        ) from None
 
 
 def _read_exact(stream, size):
