@@ -7,6 +7,7 @@ marked slow; argument errors and the runs that need no TensorFlow go through
 
 import gzip
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import sknn_estimators
 import sknn_estimators.datasets._fashion_mnist as fm
 from sknn_estimators import PRESETS
 from sknn_estimators._cli import main
@@ -31,7 +33,19 @@ TEST = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 
 
 # ---------------------------------------------------------------- helpers
-def run_cli(*args, cwd, env=None, timeout=300):
+def this_checkout_env():
+    """The environment, with this checkout's package first on the import path.
+
+    A subprocess started in another folder would otherwise import the
+    installed ``sknn_estimators``, which need not be the one under test (an
+    editable install of another checkout, another worktree).
+    """
+    root = str(Path(sknn_estimators.__file__).resolve().parents[1])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root if not path else f"{root}:{path}"}
+
+
+def run_cli(*args, cwd, timeout=300):
     """``python -m sknn_estimators ARGS`` in ``cwd``; the CompletedProcess."""
     return subprocess.run(
         [sys.executable, "-m", "sknn_estimators", *map(str, args)],
@@ -39,7 +53,7 @@ def run_cli(*args, cwd, env=None, timeout=300):
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=env,
+        env=this_checkout_env(),
     )
 
 
@@ -278,7 +292,11 @@ def test_the_command_line_does_not_import_tensorflow_until_training(tmp_path):
         "if m in sys.modules))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=this_checkout_env(),
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[]"
