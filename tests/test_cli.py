@@ -549,6 +549,21 @@ def test_grid_missing_data_is_a_runtime_error_exit_1(tmp_path, capsys):
     assert str(tmp_path) in err[0] and "--download" in err[0]
 
 
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_epochs_and_verbose_go_to_each_presets_own_parameters(name):
+    from sknn_estimators._cli.estimators import make_estimator
+
+    default = PRESETS[name].make()
+    own = default.get_params()
+    estimator = make_estimator(name, epochs=3, verbose=2, random_state=0)
+    params = estimator.get_params()
+    iterations = "epochs" if "epochs" in own else "max_iter"  # asked, not typed
+    assert params[iterations] == 3 and type(params[iterations]) is int
+    assert params["verbose"] == (True if own["verbose"] is False else 2)
+    changed = {k for k in params if params[k] != own[k]}
+    assert changed == {iterations, "verbose", "random_state"}
+
+
 @pytest.mark.parametrize(
     "text, value",
     [
