@@ -7,6 +7,8 @@ marked slow; argument errors and the runs that need no TensorFlow go through
 
 import gzip
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,19 +17,36 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import sknn_estimators
 import sknn_estimators.datasets._fashion_mnist as fm
-from sknn_estimators._cli import format_table, main, parse_value
+from sknn_estimators import PRESETS
+from sknn_estimators._cli import main
+from sknn_estimators._cli.arguments import parse_value
+from sknn_estimators._cli.output import format_table
 from sknn_estimators.datasets._errors import DownloadFailure
 from tests.conftest import SHARED_FASHION
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+COMMANDS = ("demo", "fashion", "grid", "presets")
 FIGURES = ("training_curves.png", "confusion_matrix.png", "predictions.png")
 TRAIN = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
 TEST = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 
 
 # ---------------------------------------------------------------- helpers
-def run_cli(*args, cwd, env=None, timeout=300):
+def this_checkout_env():
+    """The environment, with this checkout's package first on the import path.
+
+    A subprocess started in another folder would otherwise import the
+    installed ``sknn_estimators``, which need not be the one under test (an
+    editable install of another checkout, another worktree).
+    """
+    root = str(Path(sknn_estimators.__file__).resolve().parents[1])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root if not path else f"{root}:{path}"}
+
+
+def run_cli(*args, cwd, timeout=300):
     """``python -m sknn_estimators ARGS`` in ``cwd``; the CompletedProcess."""
     return subprocess.run(
         [sys.executable, "-m", "sknn_estimators", *map(str, args)],
@@ -35,7 +54,7 @@ def run_cli(*args, cwd, env=None, timeout=300):
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=env,
+        env=this_checkout_env(),
     )
 
 
@@ -218,7 +237,7 @@ def test_missing_data_is_one_readable_error_line(tmp_path):
 def test_debug_shows_the_traceback(tmp_path):
     result = run_cli("fashion", "--data-home", tmp_path, "--debug", cwd=tmp_path)
     assert result.returncode == 1
-    assert "Traceback" in result.stderr and "FileNotFoundError" in result.stderr
+    assert "Traceback" in result.stderr and "DatasetNotFoundError" in result.stderr
 
 
 @pytest.mark.slow
@@ -274,7 +293,11 @@ def test_the_command_line_does_not_import_tensorflow_until_training(tmp_path):
         "if m in sys.modules))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=this_checkout_env(),
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[]"
@@ -310,8 +333,28 @@ def test_the_command_line_does_not_import_tensorflow_until_training(tmp_path):
 def test_bad_arguments_exit_2_with_a_usage_message(argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "usage: sknn-estimators" in err
+    command = argv[0] if argv and argv[0] in COMMANDS else None
+    usage = (
+        f"usage: sknn-estimators {command} " if command else "usage: sknn-estimators"
+    )
+    assert err.startswith(usage), err  # the command's own usage, not the top level
     assert "error: " in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["fashion", "--modle", "cnn"],
+        ["grid", "--estimater", "deep"],
+        ["demo", "--outt", "figs"],
+        ["presets", "--verbose"],
+    ],
+)
+def test_an_unknown_option_of_a_command_prints_that_commands_usage(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: sknn-estimators {argv[0]} [-h]"), err
+    assert f"sknn-estimators {argv[0]}: error: unrecognized arguments: {argv[1]}" in err
 
 
 def test_unknown_grid_parameter_lists_the_valid_ones(capsys):
@@ -381,16 +424,41 @@ def test_missing_data_does_not_download_unless_asked(tmp_path, monkeypatch, caps
     assert err.count("\n") == 0 and "the download failed" in err
 
 
-def test_presets_lists_the_registry(capsys):
-    from sknn_estimators import PRESETS
+def read_table(text):
+    """A table printed by ``format_table``: rows of whole cells, wrapped cells
+    joined again. A row starts where its first column is not empty."""
+    lines = text.splitlines()
+    words = list(re.finditer(r"\S+", lines[0]))  # column names without spaces
+    names = [word.group() for word in words]
+    starts = [word.start() for word in words]
+    ends = [*starts[1:], None]
+    rows = []
+    for line in lines[1:]:
+        cells = [line[a:b].strip() for a, b in zip(starts, ends, strict=True)]
+        if cells[0]:
+            rows.append(cells)
+        else:
+            rows[-1] = [
+                f"{old} {new}".strip() for old, new in zip(rows[-1], cells, strict=True)
+            ]
+    return names, rows
+
+
+def test_presets_lists_the_registry_within_100_columns(capsys):
+    from sknn_estimators import describe_presets
 
     assert main(["presets"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[2].split() == ["name", "class", "parameters", "description"]
-    for name, preset in PRESETS.items():
-        assert name in out and preset.estimator.__name__ in out
-        assert preset.description in out
-    assert "hidden_layer_sizes=(256, 128, 64, 32)" in out
+    assert max(len(line) for line in out.splitlines()) <= 100
+    names, rows = read_table(out.split("\n\n", 1)[1])
+    assert names == ["name", "class", "parameters", "description"]
+    expected = describe_presets()
+    assert [row[0] for row in rows] == list(PRESETS) == list(expected.index)
+    for name, cls, params, description in rows:  # wrapped, never cut short
+        assert cls == expected.loc[name, "class"] == PRESETS[name].estimator.__name__
+        assert params == (expected.loc[name, "params"] or "(defaults)")
+        assert description == PRESETS[name].description
+    assert "hidden_layer_sizes=(256," in out
     assert "cnn" in out and "FashionCNNClassifier" in out
 
 
@@ -417,25 +485,82 @@ def test_grid_with_an_mlp_preset_in_process(capsys):
     assert "Best score: " in out
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_grid_runtime_error_from_the_estimator_exits_1(capsys):
-    argv = [
-        "grid",
-        "--estimator",
-        "deep",
-        "--data",
-        "iris",
-        "--cv",
-        "2",
-        "--param",
-        "activation=relu,no-such-activation",
-        "--set",
-        "max_iter=5",
-    ]
-    assert main(argv) == 1
+@pytest.fixture
+def fit_calls(monkeypatch):
+    """The estimator classes of the presets, their ``fit`` recording each call."""
+    calls = []
+
+    def recording_fit(self, *args, **kwargs):
+        calls.append(type(self).__name__)
+        raise AssertionError("fit was called")
+
+    for preset in PRESETS.values():
+        monkeypatch.setattr(preset.estimator, "fit", recording_fit)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (
+            ["--param", "max_iter=3,x"],
+            ["--param: The 'max_iter' parameter of DeepMLPClassifier", "'x'"],
+        ),
+        (
+            ["--param", "activation=relu,no-such-activation"],
+            ["--param: The 'activation' parameter", "'relu'", "no-such-activation"],
+        ),
+        (
+            ["--set", "alpha=-1", "--param", "max_iter=2,3"],
+            ["--set: The 'alpha' parameter of DeepMLPClassifier", "-1"],
+        ),
+        (
+            ["--param", "hidden_layer_sizes=8/,oops", "--param", "max_iter=2,3"],
+            ["--param: The 'hidden_layer_sizes' parameter", "'oops'"],
+        ),
+    ],
+)
+def test_bad_grid_values_exit_2_before_any_training(argv, words, capsys, fit_calls):
+    argv = ["grid", "--estimator", "deep", "--data", "iris", "--cv", "2", *argv]
+    assert main(argv) == 2
+    assert fit_calls == []
+    captured = capsys.readouterr()
+    assert "GridSearchCV:" not in captured.out  # stopped before the search
+    err = captured.err.splitlines()
+    assert err[0].startswith("usage: sknn-estimators grid ")
+    assert err[-1].startswith("sknn-estimators grid: error: --")
+    for word in words:
+        assert word in err[-1], (word, err[-1])
+
+
+def test_bad_grid_values_of_the_cnn_exit_2_before_any_training(capsys, fit_calls):
+    assert main(["grid", "--param", "epochs=3,x"]) == 2
+    assert fit_calls == []
+    err = capsys.readouterr().err
+    assert "--param: The 'epochs' parameter of FashionCNNClassifier" in err
+
+
+def test_grid_missing_data_is_a_runtime_error_exit_1(tmp_path, capsys):
+    argv = ["grid", "--estimator", "small", "--data", "fashion"]
+    assert main([*argv, "--data-home", str(tmp_path)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("error: ")
-    assert "no-such-activation" in err[0]
+    assert len(err) == 1 and err[0].startswith("error: Fashion-MNIST files")
+    assert str(tmp_path) in err[0] and "--download" in err[0]
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_epochs_and_verbose_go_to_each_presets_own_parameters(name):
+    from sknn_estimators._cli.estimators import make_estimator
+
+    default = PRESETS[name].make()
+    own = default.get_params()
+    estimator = make_estimator(name, epochs=3, verbose=2, random_state=0)
+    params = estimator.get_params()
+    iterations = "epochs" if "epochs" in own else "max_iter"  # asked, not typed
+    assert params[iterations] == 3 and type(params[iterations]) is int
+    assert params["verbose"] == (True if own["verbose"] is False else 2)
+    changed = {k for k in params if params[k] != own[k]}
+    assert changed == {iterations, "verbose", "random_state"}
 
 
 @pytest.mark.parametrize(
@@ -463,5 +588,20 @@ def test_parse_value(text, value):
 
 
 def test_format_table_aligns_columns():
-    text = format_table([{"a": "x", "bb": 1}, {"a": "long", "bb": 22}])
-    assert text.splitlines() == ["a     bb", "----  --", "x     1", "long  22"]
+    import pandas as pd
+
+    text = format_table(pd.DataFrame({"a": ["x", "long"], "bb": [1, 22]}))
+    assert text.splitlines() == ["a     bb", "x     1", "long  22"]
+
+
+def test_format_table_wraps_the_widest_columns_to_fit():
+    import pandas as pd
+
+    words = " ".join(f"word{i}" for i in range(40))
+    frame = pd.DataFrame({"name": ["a", "b"], "text": [words, "short"], "n": [1, 2]})
+    text = format_table(frame, width=40)
+    lines = text.splitlines()
+    assert max(map(len, lines)) <= 40 and len(lines) > 3
+    names, rows = read_table(text)
+    assert names == ["name", "text", "n"]
+    assert rows == [["a", words, "1"], ["b", "short", "2"]]

@@ -93,7 +93,9 @@ class CLIHelp(SphinxDirective):
     def run(self):
         from sknn_estimators import _cli
 
-        self.env.note_dependency(inspect.getsourcefile(_cli))
+        # The command is a package (parser, options, one module per command).
+        for module in Path(inspect.getsourcefile(_cli)).parent.glob("*.py"):
+            self.env.note_dependency(str(module))
         argv = [*self.arguments, "--help"]
         output = io.StringIO()
         with contextlib.redirect_stdout(output):

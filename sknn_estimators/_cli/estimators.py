@@ -1,0 +1,107 @@
+"""The estimators of the commands: made from ``sknn_estimators.PRESETS``,
+checked before training, fitted and saved.
+
+Nothing here switches on an estimator's type: what differs between
+estimators is asked of the estimator itself (its parameters, the arguments of
+its ``fit``, whether it has ``save``).
+"""
+
+import inspect
+
+from sknn_estimators._cli.errors import UsageError
+
+#: The parameter that counts passes over the training data, by preference, and
+#: the word for one pass: ``epochs`` (the CNNs), else ``max_iter``
+#: (MLPClassifier).
+ITERATION_PARAMS = {"epochs": "epoch", "max_iter": "iteration"}
+
+
+def iteration_param(estimator):
+    """The name of ``estimator``'s epochs parameter (a key of ITERATION_PARAMS),
+    or None.
+
+    >>> from sknn_estimators import PRESETS
+    >>> iteration_param(PRESETS["cnn"].make()), iteration_param(PRESETS["deep"].make())
+    ('epochs', 'max_iter')
+    """
+    params = estimator.get_params(deep=False)
+    return next((name for name in ITERATION_PARAMS if name in params), None)
+
+
+def iteration_word(estimator):
+    """The word for one pass over the data of ``estimator``: epoch, iteration."""
+    return ITERATION_PARAMS.get(iteration_param(estimator), "iteration")
+
+
+def make_estimator(name, *, epochs=None, verbose=None, **params):
+    """A new estimator of preset ``name`` with ``params``, checked.
+
+    ``epochs`` sets the estimator's epochs parameter (:func:`iteration_param`);
+    ``verbose`` is given as the type of the estimator's own default (a bool for
+    MLPClassifier, a level 0-2 for the CNNs). ``None`` leaves a parameter at the
+    preset's value.
+    """
+    from sknn_estimators import PRESETS
+
+    estimator = PRESETS[name].make(**params)
+    own = estimator.get_params(deep=False)
+    changes = {}
+    if epochs is not None:
+        name = iteration_param(estimator)
+        if name is None:
+            raise UsageError(
+                f"{type(estimator).__name__} has no parameter that counts epochs "
+                f"({' or '.join(ITERATION_PARAMS)})"
+            )
+        changes[name] = epochs
+    if verbose is not None and "verbose" in own:
+        default = own["verbose"]
+        changes["verbose"] = type(default)(verbose) if default is not None else verbose
+    estimator.set_params(**changes)
+    check_params(estimator)
+    return estimator
+
+
+def check_params(estimator, origin=None):
+    """Check ``estimator``'s parameters against its declared constraints
+    (scikit-learn's ``_validate_params``); a UsageError names the bad one.
+
+    ``origin`` (e.g. ``"--param"``) starts the message.
+    """
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    try:
+        estimator._validate_params()
+    except InvalidParameterError as exc:
+        prefix = f"{origin}: " if origin else ""
+        raise UsageError(f"{prefix}{exc}") from None
+
+
+def fit(estimator, X, y, validation_data):
+    """``estimator.fit``, with ``validation_data`` when its ``fit`` takes it."""
+    if "validation_data" in inspect.signature(estimator.fit).parameters:
+        return estimator.fit(X, y, validation_data=validation_data)
+    return estimator.fit(X, y)
+
+
+def print_summary(estimator):
+    """Print the Keras summary of a fitted estimator's network, if it has one."""
+    summary = getattr(getattr(estimator, "model_", None), "summary", None)
+    if summary is not None:
+        print("\nModel summary (the network was built inside fit):", flush=True)
+        summary()
+
+
+def save(estimator, folder):
+    """Save a fitted estimator into ``folder``: ``model.sknn`` with its own
+    ``save`` (read it with :func:`sknn_estimators.load_model`), otherwise
+    ``model.joblib`` (read it with ``joblib.load``). Returns the path."""
+    if hasattr(estimator, "save"):
+        path = folder / "model.sknn"
+        estimator.save(path)
+        return path
+    import joblib
+
+    path = folder / "model.joblib"
+    joblib.dump(estimator, path)
+    return path

@@ -1,0 +1,122 @@
+"""The options several commands share, each declared once as a parent parser.
+
+A command lists the parents it takes (``parents=[options.limit(), ...]``);
+argparse copies their options, with their types, defaults and help, into the
+command's parser. Every command's parser takes :func:`debug` (see
+``parser.CommandParser``); the commands that train a preset take
+:func:`training`.
+"""
+
+import argparse
+import textwrap
+from pathlib import Path
+
+from sknn_estimators._cli.arguments import int_at_least
+
+
+def _parent(*flags, **kwargs):
+    """A parent parser declaring one option."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(*flags, **kwargs)
+    return parent
+
+
+def debug():
+    """``--debug``: show the traceback of an error."""
+    return _parent(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,  # do not hide a --debug given before COMMAND
+        help="show the full traceback of an error",
+    )
+
+
+def fashion_files():
+    """``--data-home`` and ``--download``: where the Fashion-MNIST files are."""
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("Fashion-MNIST files")
+    group.add_argument(
+        "--data-home",
+        type=Path,
+        metavar="DIR",
+        help=(
+            "folder holding the Fashion-MNIST .gz files (directly or in "
+            "fashion-mnist/); default: $SKNN_ESTIMATORS_DATA, "
+            "~/sknn_estimators_data, then Keras' cache"
+        ),
+    )
+    group.add_argument(
+        "--download",
+        action="store_true",
+        help="download missing files (default: only use files already there)",
+    )
+    return parent
+
+
+def limit():
+    """``--limit N``: the first N samples only."""
+    return _parent(
+        "--limit",
+        type=int_at_least(1),
+        metavar="N",
+        help="use only the first N samples (quick runs)",
+    )
+
+
+def random_state():
+    """``--random-state SEED``: the estimator's seed."""
+    return _parent(
+        "--random-state",
+        type=int_at_least(0),
+        default=0,
+        metavar="SEED",
+        help="seed of the estimator: weights and shuffling (default: %(default)s)",
+    )
+
+
+def out(default, help):
+    """``--out DIR``: the output folder, with a command's default and help."""
+    return _parent(
+        "--out",
+        type=Path,
+        default=None if default is None else Path(default),
+        metavar="DIR",
+        help=help,
+    )
+
+
+def preset(flag, help):
+    """``--model``/``--estimator NAME``: a name of ``sknn_estimators.PRESETS``."""
+    from sknn_estimators import PRESETS
+
+    return _parent(flag, choices=list(PRESETS), default="cnn", help=help)
+
+
+def training(preset_flag, preset_help, *, out):
+    """The options of the commands that train a preset: the preset
+    (``preset_flag``), the Fashion-MNIST files, ``--limit``, ``--random-state``
+    and ``out`` (the command's :func:`out`)."""
+    return [
+        preset(preset_flag, preset_help),
+        fashion_files(),
+        limit(),
+        random_state(),
+        out,
+    ]
+
+
+def presets_listing(title):
+    """The presets, one wrapped paragraph each, for a command's description."""
+    from sknn_estimators import PRESETS
+
+    width = max(map(len, PRESETS)) + 3
+    return f"{title}:\n" + "\n".join(
+        textwrap.fill(
+            f"{preset.estimator.__name__}: {preset.description}",
+            width=86,
+            initial_indent=f"  {name:<{width - 3}} ",
+            subsequent_indent=" " * width,
+            break_on_hyphens=False,
+        )
+        for name, preset in PRESETS.items()
+    )
