@@ -15,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sknn_estimators import CNNRegressor, FashionCNNClassifier, load_model
 from sknn_estimators._keras_runtime import import_keras
+from tests.clusters import local_dask_client
 from tests.conftest import small_cnn
 from tests.estimators import KERAS_EXACT_WEIGHT_PARAMS
 
@@ -170,22 +171,12 @@ def test_regressor_partial_fit_continues_the_network(digits):
 @pytest.mark.slow
 def test_incremental_on_a_local_dask_cluster(digits):
     da = pytest.importorskip("dask.array")
-    distributed = pytest.importorskip("distributed")
     wrappers = pytest.importorskip("dask_ml.wrappers")
     X, X_test, y, y_test = digits
     X_blocks = da.from_array((X / 16).astype(np.float32), chunks=(200, 64))
     y_blocks = da.from_array(y, chunks=200)
     assert X_blocks.numblocks[0] == 6
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        distributed.Client(cluster),
-    ):
+    with local_dask_client():
         incremental = wrappers.Incremental(small_cnn(), shuffle_blocks=False)
         incremental.fit(X_blocks, y_blocks, classes=np.arange(10))
         score = incremental.score(
