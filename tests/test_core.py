@@ -289,3 +289,39 @@ def test_constraints_are_inherited_and_extended():
     assert set(FashionCNNClassifier().get_params()) == set(
         FashionCNNClassifier._parameter_constraints
     )
+
+
+# --------------------------------------------------- integer images and memmaps
+def test_uint8_memmap_trains_without_a_float_copy(digits, tmp_path, monkeypatch):
+    import sknn_estimators._base as base
+
+    X_train, X_test, y_train, y_test = digits
+    pixels = np.lib.format.open_memmap(
+        tmp_path / "X.npy", mode="w+", dtype=np.uint8, shape=X_train.shape
+    )
+    pixels[:] = X_train.astype(np.uint8)
+    pixels.flush()
+    passed = []
+    real_make_dataset = base.make_dataset
+
+    def spy(X, *args, **kwargs):
+        passed.append(X)
+        return real_make_dataset(X, *args, **kwargs)
+
+    monkeypatch.setattr(base, "make_dataset", spy)
+    raw = small_cnn(input_scale=1 / 16).fit(pixels, y_train)
+    assert passed[0].dtype == np.uint8 and np.shares_memory(passed[0], pixels)
+    scaled = small_cnn().fit((X_train / 16).astype(np.float32), y_train)
+    # Same seeds: raw pixels rescaled inside the network train as scaled floats.
+    agree = (raw.predict(X_test.astype(np.uint8)) == scaled.predict(X_test / 16)).mean()
+    assert agree > 0.97
+    assert abs(raw.score(X_test, y_test) - scaled.score(X_test / 16, y_test)) < 0.02
+    assert [type(layer).__name__ for layer in raw.model_.layers][0] == "Rescaling"
+
+
+def test_integer_input_is_validated_without_a_float_copy(fitted_cnn, digits):
+    X = digits[1].astype(np.int16)
+    proba = fitted_cnn.predict_proba(X)
+    np.testing.assert_allclose(
+        proba, fitted_cnn.predict_proba(X.astype(np.float32)), rtol=1e-6
+    )
