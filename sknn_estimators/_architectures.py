@@ -7,6 +7,30 @@ the same seed is the same model, without touching any process-wide random state.
 
 import numpy as np
 
+#: The Keras classes, as ``(module, class name)`` in a saved ``config.json``,
+#: that :func:`build_cnn` can put in a model. Loading a saved CNN refuses any
+#: other class before Keras reads the model; keep it in step with build_cnn.
+CNN_KERAS_CLASSES = frozenset(
+    {
+        ("keras", "Sequential"),
+        ("keras", "DTypePolicy"),
+        ("keras.layers", "InputLayer"),
+        ("keras.layers", "RandomFlip"),
+        ("keras.layers", "RandomTranslation"),
+        ("keras.layers", "Conv2D"),
+        ("keras.layers", "BatchNormalization"),
+        ("keras.layers", "LeakyReLU"),
+        ("keras.layers", "MaxPooling2D"),
+        ("keras.layers", "Dropout"),
+        ("keras.layers", "Flatten"),
+        ("keras.layers", "Dense"),
+        ("keras.initializers", "GlorotUniform"),
+        ("keras.initializers", "Zeros"),
+        ("keras.initializers", "Ones"),
+        ("keras.regularizers", "L2"),
+    }
+)
+
 
 def build_cnn(
     input_shape,

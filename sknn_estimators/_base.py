@@ -49,6 +49,17 @@ _INPUT_DTYPES = {
     "mixed_bfloat16": np.float32,
     "float64": np.float64,
 }
+#: The Keras classes, as ``(module, class name)``, that compiling a network
+#: adds to its saved config (optimizers, the learning-rate schedule, metrics).
+_COMPILE_KERAS_CLASSES = frozenset(
+    {
+        ("keras.optimizers", "Adam"),
+        ("keras.optimizers", "SGD"),
+        ("keras.optimizers", "RMSprop"),
+        ("keras.optimizers.schedules", "CosineDecay"),
+        ("keras.metrics", "R2Score"),
+    }
+)
 
 
 class BaseKerasEstimator(BaseEstimator):
@@ -393,6 +404,70 @@ class BaseKerasEstimator(BaseEstimator):
         estimator._predict_function = make_predict_function(model)
         return estimator
 
+    #: The Keras classes a saved model of this estimator may name, as
+    #: ``(module, class name)``; ``load_model`` refuses any other before Keras
+    #: reads the model. Subclasses add the classes their ``_build_network``
+    #: builds. None leaves a saved model to Keras' own safe mode (plus
+    #: load_model's size limits), for an estimator that wraps a user's model.
+    _saved_keras_classes = _COMPILE_KERAS_CLASSES
+
+    #: Fitted attributes that ``_saved_state`` writes for every estimator;
+    #: subclasses and mixins list their own in their ``_fitted_attributes``.
+    _fitted_attributes = (
+        "n_features_in_",
+        "precision_",
+        "history_",
+        "n_iter_",
+        "loss_curve_",
+        "validation_scores_",
+        "best_validation_score_",
+        "best_loss_",
+    )
+
+    @classmethod
+    def _check_saved_state(cls, params, fitted, model):
+        """Raise ValueError or TypeError unless ``fitted`` holds what
+        :meth:`_saved_state` writes, consistent with ``model``. Subclasses
+        extend it (calling ``super()``) with their own attributes."""
+        expected = set().union(
+            *(vars(k).get("_fitted_attributes", ()) for k in cls.__mro__)
+        )
+        extra = set(fitted) - expected - {"feature_names_in_"}
+        missing = expected - set(fitted)
+        if extra or missing:
+            raise ValueError(
+                f"unexpected {sorted(extra)[:5]}, missing {sorted(missing)[:5]}"
+            )
+        n_features = fitted["n_features_in_"]
+        if type(n_features) is not int or n_features < 1:
+            raise ValueError(f"n_features_in_={n_features!r} is not a positive int")
+        if fitted["precision_"] not in _INPUT_DTYPES:
+            raise ValueError(f"unknown precision_ {fitted['precision_']!r}")
+        if type(fitted["n_iter_"]) is not int or fitted["n_iter_"] < 0:
+            raise ValueError(f"n_iter_={fitted['n_iter_']!r} is not a count")
+        history = fitted["history_"]
+        if not isinstance(history, dict) or not all(
+            isinstance(k, str) and _is_float_list(v) for k, v in history.items()
+        ):
+            raise ValueError("history_ must map names to lists of numbers")
+        if not _is_float_list(fitted["loss_curve_"]):
+            raise ValueError("loss_curve_ must be a list of numbers")
+        scores = fitted["validation_scores_"]
+        if scores is not None and not _is_float_list(scores):
+            raise ValueError("validation_scores_ must be None or numbers")
+        for key in ("best_validation_score_", "best_loss_"):
+            if fitted[key] is not None and not _is_number(fitted[key]):
+                raise ValueError(f"{key} must be None or a number")
+        names = fitted.get("feature_names_in_")
+        if names is not None and not (
+            isinstance(names, np.ndarray)
+            and names.shape == (n_features,)
+            and all(isinstance(name, str) for name in names.tolist())
+        ):
+            raise ValueError("feature_names_in_ must hold one name per feature")
+        if len(model.inputs) != 1 or len(model.outputs) != 1:
+            raise ValueError("the model must have one input and one output")
+
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_predict_function", None)
@@ -430,6 +505,21 @@ class KerasClassifierMixin(ClassifierMixin):
     _loss = "sparse_categorical_crossentropy"
     _score_name = "accuracy"
     _target_validation = {}
+    _fitted_attributes = ("classes_",)
+
+    @classmethod
+    def _check_saved_state(cls, params, fitted, model):
+        super()._check_saved_state(params, fitted, model)
+        classes = fitted["classes_"]
+        if not isinstance(classes, np.ndarray) or classes.ndim != 1:
+            raise ValueError("classes_ must be a 1-D array")
+        units = model.output_shape[-1]
+        if len(classes) != units or len(classes) < 2:
+            raise ValueError(
+                f"{len(classes)} classes_ for a model with {units} output units"
+            )
+        if classes.dtype != object and len(np.unique(classes)) != len(classes):
+            raise ValueError("classes_ are not distinct")
 
     def _metric(self, keras):
         return "accuracy"
@@ -593,6 +683,17 @@ class KerasRegressorMixin(RegressorMixin):
     _loss = "mean_squared_error"
     _score_name = "r2_score"
     _target_validation = {"y_numeric": True, "multi_output": True}
+    _fitted_attributes = ("n_outputs_",)
+
+    @classmethod
+    def _check_saved_state(cls, params, fitted, model):
+        super()._check_saved_state(params, fitted, model)
+        units = model.output_shape[-1]
+        if fitted["n_outputs_"] != units or type(fitted["n_outputs_"]) is not int:
+            raise ValueError(
+                f"n_outputs_={fitted['n_outputs_']!r} for a model with {units} "
+                "output units"
+            )
 
     def _metric(self, keras):
         return keras.metrics.R2Score(name=self._score_name)
@@ -670,6 +771,14 @@ class KerasRegressorMixin(RegressorMixin):
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
         return tags
+
+
+def _is_number(value):
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_float_list(values):
+    return isinstance(values, list) and all(_is_number(v) for v in values)
 
 
 def _plain(values):

@@ -11,7 +11,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from sknn_estimators._architectures import build_cnn
+from sknn_estimators._architectures import CNN_KERAS_CLASSES, build_cnn
 from sknn_estimators._base import (
     BaseKerasEstimator,
     KerasClassifierMixin,
@@ -39,6 +39,8 @@ class BaseCNN(BaseKerasEstimator):
         "image_shape": [tuple, list, None],
         "input_scale": [Interval(Real, 0, None, closed="neither"), None],
     }
+    _saved_keras_classes = BaseKerasEstimator._saved_keras_classes | CNN_KERAS_CLASSES
+    _fitted_attributes = ("image_shape_",)
 
     def __init__(
         self,
@@ -115,6 +117,26 @@ class BaseCNN(BaseKerasEstimator):
             pool_before_activation=dtype_policy == "mixed_bfloat16",
             seed=seed,
         )
+
+    @classmethod
+    def _check_saved_state(cls, params, fitted, model):
+        super()._check_saved_state(params, fitted, model)
+        shape = fitted["image_shape_"]
+        if not (
+            isinstance(shape, tuple)
+            and len(shape) == 3
+            and all(type(n) is int and n >= 1 for n in shape)
+        ):
+            raise ValueError(f"image_shape_={shape!r} is not 3 positive ints")
+        if shape != tuple(model.input_shape[1:]):
+            raise ValueError(
+                f"image_shape_={shape} for a model whose input shape is "
+                f"{tuple(model.input_shape[1:])}"
+            )
+        if math.prod(shape) != fitted["n_features_in_"]:
+            raise ValueError(
+                f"n_features_in_={fitted['n_features_in_']} for images of shape {shape}"
+            )
 
     def _dropout_rates(self, n_blocks):
         if not isinstance(self.dropout, tuple | list):

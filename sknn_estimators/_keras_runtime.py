@@ -316,11 +316,23 @@ def model_to_bytes(model):
 
 
 def model_from_bytes(data):
-    """Load a model from ``.keras`` bytes with Keras' safe mode on (no
-    arbitrary code from the file runs)."""
-    keras = import_keras()
+    """Load a model from ``.keras`` bytes with Keras' safe mode on (see
+    :func:`model_from_file`)."""
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.keras")
         with open(path, "wb") as file:
             file.write(data)
+        return model_from_file(path)
+
+
+def model_from_file(path):
+    """Load the ``.keras`` file at ``path`` with Keras' safe mode on, whatever
+    ``keras.config.enable_unsafe_deserialization()`` set for the process: Keras
+    lets that process-wide flag override ``safe_mode=True``, so the load runs
+    inside Keras' own safe-mode scope, which sets the flag for this thread
+    during the load and restores it afterwards."""
+    keras = import_keras()
+    from keras.src.saving.serialization_lib import SafeModeScope
+
+    with SafeModeScope(True):
         return keras.saving.load_model(path, safe_mode=True)

@@ -7,14 +7,26 @@ A saved estimator is one zip file holding
   typed JSON (arrays keep their dtype and shape);
 - ``model.keras``: the Keras model in Keras' own format.
 
-Nothing in the file is executed on loading: JSON is data, and the Keras model is
-loaded with Keras' safe mode on. Writes are atomic: the file is written under a
+Nothing in the file is executed on loading, and loading a hostile file ends in
+one ``ValueError`` naming it, within bounded memory: the zip's directory is
+checked first (only these members, once each, neither encrypted nor compressed
+with an unusual method, each under its ``MAX_*`` size); the manifest is JSON
+read against a strict schema (plain dtypes, bounded depth, counts and integers);
+the Keras model's own zip is checked the same way and its ``config.json``
+against the Keras classes the estimator class builds
+(``_saved_keras_classes``) before Keras reads it; the model is then streamed to
+a temporary file and loaded under Keras' safe-mode scope, which
+``keras.config.enable_unsafe_deserialization()`` cannot switch off; last, the
+estimator class checks its fitted attributes against the model
+(``_check_saved_state``). Writes are atomic: the file is written under a
 temporary name in the same folder, flushed to disk, then renamed over the
 target, so a crash or a kill during ``save`` leaves the previous file as it was.
 """
 
 import json
+import math
 import os
+import re
 import tempfile
 import warnings
 import zipfile
@@ -119,13 +131,67 @@ def _write_atomically(path, manifest_text, model_bytes):
             os.close(dir_fd)
 
 
-def load_model(path):
+#: Largest ``estimator.json`` that :func:`load_model` reads, in bytes once
+#: decompressed (a saved manifest is a few kilobytes).
+MAX_MANIFEST_BYTES = 16 * 2**20
+#: Largest Keras model (``model.keras``, and the weights file inside it) that
+#: :func:`load_model` reads, in bytes once decompressed.
+MAX_MODEL_BYTES = 256 * 2**20
+#: Largest ``config.json`` or ``metadata.json`` inside the Keras model, in bytes.
+MAX_CONFIG_BYTES = 4 * 2**20
+#: Deepest nesting of lists and objects in a JSON member.
+MAX_JSON_DEPTH = 32
+#: Most values (numbers, strings, lists and objects) in a JSON member.
+MAX_JSON_ITEMS = 1_000_000
+#: Most digits of an integer in a JSON member.
+MAX_INT_DIGITS = 20
+#: Longest string an array of a string dtype may hold, in characters.
+MAX_STRING_LENGTH = 256
+
+_COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+#: The members of Keras' ``.keras`` archive that a saved estimator has.
+_KERAS_CONFIG = "config.json"
+_KERAS_METADATA = "metadata.json"
+_KERAS_WEIGHTS = "model.weights.h5"
+_MANIFEST_KEYS = {
+    "format",
+    "format_version",
+    "package_version",
+    "class",
+    "params",
+    "fitted",
+}
+
+
+class _Refused(ValueError):
+    """What is wrong with a file, before :func:`load_model` names the file."""
+
+
+def load_model(
+    path,
+    *,
+    max_manifest_bytes=MAX_MANIFEST_BYTES,
+    max_model_bytes=MAX_MODEL_BYTES,
+):
     """Load an estimator written by the ``save`` method of a Keras estimator.
+
+    Loading runs no code from the file, whoever wrote it: the manifest is
+    JSON, read against a strict schema, and the Keras model is checked
+    against the layer classes the estimator builds before Keras reads it,
+    then loaded under Keras' safe mode, even if
+    ``keras.config.enable_unsafe_deserialization()`` was called. Sizes are
+    checked before anything is read or written (see the module's ``MAX_*``
+    constants and the persistence guide).
 
     Parameters
     ----------
     path : str or path-like
         The file written by ``save``.
+    max_manifest_bytes : int, default=MAX_MANIFEST_BYTES
+        Largest ``estimator.json`` read (16 MiB), decompressed.
+    max_model_bytes : int, default=MAX_MODEL_BYTES
+        Largest Keras model read (256 MiB), decompressed; raise it
+        deliberately for a larger network from a source you trust.
 
     Returns
     -------
@@ -137,9 +203,10 @@ def load_model(path):
     FileNotFoundError
         If there is no file at ``path``.
     ValueError
-        If the file is truncated or corrupted, is not an sknn-estimators file,
-        or was written by a newer, incompatible format version. The message
-        names the file.
+        For every other failure: the file is not a regular file, is truncated
+        or corrupted, is not an sknn-estimators file, was written by a newer,
+        incompatible format version, exceeds a limit, or describes something
+        ``save`` never writes. The message names the file and what is wrong.
 
     Examples
     --------
@@ -155,55 +222,232 @@ def load_model(path):
     >>> bool((twin.predict_proba(X) == clf.predict_proba(X)).all())
     True
     """
-    from sknn_estimators._keras_runtime import model_from_bytes
-
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"No saved estimator at {path}.")
-
-    def bad(problem):
-        return ValueError(f"Cannot load {path}: {problem}")
-
     try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if _MANIFEST not in names:
-                raise bad(f"not an sknn-estimators file (no {_MANIFEST} inside).")
-            manifest = json.loads(archive.read(_MANIFEST).decode("utf-8"))
-            if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-                raise bad("not an sknn-estimators file (unknown format).")
-            version = manifest.get("format_version")
-            if not isinstance(version, int) or version > FORMAT_VERSION:
-                raise bad(
-                    f"written in format version {version!r} (by sknn-estimators "
-                    f"{manifest.get('package_version')}); this version reads format "
-                    f"versions up to {FORMAT_VERSION}. Upgrade sknn-estimators."
+        if not path.is_file():
+            raise _Refused("not a regular file.")
+        return _load(path, max_manifest_bytes, max_model_bytes)
+    except _Refused as exc:
+        problem = str(exc)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+        problem = f"the file is truncated or corrupted ({exc})."
+    except MemoryError:
+        problem = "loading it needs more memory than is available."
+    except RecursionError:
+        problem = f"its JSON is nested too deeply (more than {MAX_JSON_DEPTH})."
+    except Exception as exc:  # noqa: BLE001 - one error type for any file
+        problem = f"it is invalid ({type(exc).__name__}: {exc})."
+    raise ValueError(f"Cannot load {path}: {problem}") from None
+
+
+def _load(path, max_manifest_bytes, max_model_bytes):
+    with open(path, "rb") as file, zipfile.ZipFile(file) as archive:
+        if _MANIFEST not in archive.namelist():
+            raise _Refused(f"not an sknn-estimators file (no {_MANIFEST} inside).")
+        _check_members(
+            archive,
+            {_MANIFEST: max_manifest_bytes, _MODEL: max_model_bytes},
+            required=(_MANIFEST,),
+            where="",
+            missing=f"not an sknn-estimators file (no {_MANIFEST} inside).",
+        )
+        manifest = _read_json(archive, _MANIFEST, max_manifest_bytes)
+        cls, params, fitted = _read_manifest(manifest)
+        if _MODEL not in archive.namelist():
+            raise _Refused(f"the Keras model ({_MODEL}) is missing.")
+        with archive.open(_MODEL) as member:
+            try:
+                inner = zipfile.ZipFile(member)
+            except zipfile.BadZipFile as exc:
+                raise _Refused(
+                    f"the Keras model inside cannot be loaded ({exc})."
+                ) from None
+            with inner:
+                _check_members(
+                    inner,
+                    {
+                        _KERAS_CONFIG: MAX_CONFIG_BYTES,
+                        _KERAS_METADATA: MAX_CONFIG_BYTES,
+                        _KERAS_WEIGHTS: max_model_bytes,
+                    },
+                    required=(_KERAS_CONFIG, _KERAS_WEIGHTS),
+                    where=f"{_MODEL}: ",
+                    missing="the Keras model inside cannot be loaded (member missing).",
                 )
-            if _MODEL not in names:
-                raise bad(f"the Keras model ({_MODEL}) is missing.")
-            model_bytes = archive.read(_MODEL)
-    except (
-        zipfile.BadZipFile,
-        EOFError,
-        UnicodeDecodeError,
-        json.JSONDecodeError,
-    ) as exc:
-        raise bad(f"the file is truncated or corrupted ({exc}).") from None
-
-    cls = _savable_class(manifest.get("class"))
-    if cls is None:
-        raise bad(f"unknown estimator class {manifest.get('class')!r}.")
+                config = _read_json(inner, _KERAS_CONFIG, MAX_CONFIG_BYTES)
+                _check_keras_config(config, cls._saved_keras_classes)
+        model = _load_keras_model(archive, max_model_bytes)
     try:
-        params = _decode(manifest["params"])
-        fitted = _decode(manifest["fitted"])
-        cls(**params)  # unknown parameter names raise a TypeError here
+        cls._check_saved_state(params, fitted, model)
     except (KeyError, TypeError, ValueError) as exc:
-        raise bad(f"the estimator description is invalid ({exc}).") from None
-    try:
-        model = model_from_bytes(model_bytes)
-    except Exception as exc:  # Keras raises many kinds for a damaged archive
-        raise bad(f"the Keras model inside cannot be loaded ({exc}).") from None
+        raise _Refused(f"the fitted attributes are invalid ({exc})") from None
     return cls._from_saved_state(params, fitted, model)
+
+
+def _check_members(archive, limits, *, required, where, missing):
+    """Refuse members that ``save`` never writes, duplicates, encrypted or
+    unusually compressed members and members larger than their limit, from the
+    zip's directory alone (nothing is decompressed)."""
+    seen = set()
+    for info in archive.infolist():
+        name = info.filename
+        if name not in limits:
+            raise _Refused(f"{where}unexpected member {name[:100]!r}.")
+        if name in seen:
+            raise _Refused(f"{where}member {name!r} appears twice.")
+        seen.add(name)
+        if info.flag_bits & 0x1:
+            raise _Refused(f"{where}member {name!r} is encrypted.")
+        if info.compress_type not in _COMPRESSIONS:
+            raise _Refused(
+                f"{where}member {name!r} uses compression method "
+                f"{info.compress_type}; only stored and deflated are read."
+            )
+        if info.file_size > limits[name]:
+            raise _Refused(
+                f"{where}member {name!r} holds {info.file_size:,} bytes, more "
+                f"than the limit of {limits[name]:,}; pass a larger limit to "
+                "load_model (max_manifest_bytes / max_model_bytes) only for a "
+                "file you trust."
+            )
+    for name in required:
+        if name not in seen:
+            raise _Refused(missing)
+
+
+def _read_json(archive, name, limit):
+    with archive.open(name) as member:
+        data = member.read(limit + 1)
+    if len(data) > limit:
+        raise _Refused(f"member {name!r} is larger than its limit of {limit:,}.")
+    try:
+        value = json.loads(data.decode("utf-8"), parse_int=_parse_int)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _Refused(f"the file is truncated or corrupted ({exc}).") from None
+    except RecursionError:
+        raise _Refused(f"{name} is nested too deeply.") from None
+    _check_json_size(value, name)
+    return value
+
+
+def _parse_int(text):
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _Refused(
+            f"an integer of {len(text)} digits (at most {MAX_INT_DIGITS} are read)."
+        )
+    return int(text)
+
+
+def _check_json_size(value, name):
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH or with more than
+    MAX_JSON_ITEMS values (iteratively: no recursion on the file's depth)."""
+    stack = [(value, 1)]
+    count = 0
+    while stack:
+        item, depth = stack.pop()
+        count += 1
+        if count > MAX_JSON_ITEMS:
+            raise _Refused(f"{name} holds more than {MAX_JSON_ITEMS:,} values.")
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise _Refused(
+                    f"{name} is nested more than {MAX_JSON_DEPTH} levels deep."
+                )
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+
+
+def _read_manifest(manifest):
+    """``(cls, params, fitted)`` from the parsed manifest, checked."""
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise _Refused("not an sknn-estimators file (unknown format).")
+    version = manifest.get("format_version")
+    if type(version) is not int or version < 1 or version > FORMAT_VERSION:
+        package = manifest.get("package_version")
+        raise _Refused(
+            f"written in format version {_short(version)} (by sknn-estimators "
+            f"{_short(package)}); this version reads format versions up to "
+            f"{FORMAT_VERSION}. Upgrade sknn-estimators."
+        )
+    if set(manifest) != _MANIFEST_KEYS:
+        raise _Refused(
+            f"{_MANIFEST} has the keys {sorted(map(_short, manifest))}; expected "
+            f"{sorted(_MANIFEST_KEYS)}."
+        )
+    name = manifest["class"]
+    if not isinstance(name, str):
+        raise _Refused(f'"class" must be a string; got {_short(name)}.')
+    cls = _savable_class(name)
+    if cls is None:
+        raise _Refused(f"unknown estimator class {_short(name)}.")
+    params = _decode(manifest["params"])
+    fitted = _decode(manifest["fitted"])
+    for part, value in (("params", params), ("fitted", fitted)):
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise _Refused(f'"{part}" must map names to values.')
+    try:
+        estimator = cls(**params)
+        estimator._validate_params()
+    except (TypeError, ValueError) as exc:
+        raise _Refused(f"the estimator description is invalid ({exc}).") from None
+    return cls, params, fitted
+
+
+def _short(value):
+    """A value from the file for a message, cut to a readable length."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _check_keras_config(config, allowed):
+    """Refuse a Keras config naming any class outside ``allowed`` (pairs of
+    module and class name), before Keras reads it. ``allowed=None`` leaves
+    the config to Keras' own safe mode."""
+    if allowed is None:
+        return
+    stack = [config]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "class_name" in item:
+                key = (item.get("module"), item.get("class_name"))
+                if key not in allowed or item.get("registered_name") not in (
+                    None,
+                    key[1],
+                ):
+                    raise _Refused(
+                        "the Keras model uses "
+                        f"{_short(key[0])}.{_short(key[1])}, which the estimator "
+                        "never builds; it is not loaded."
+                    )
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _load_keras_model(archive, max_model_bytes):
+    """Stream the Keras model to a temporary file and load it in safe mode."""
+    from sknn_estimators._keras_runtime import model_from_file
+
+    with tempfile.TemporaryDirectory() as folder:
+        target = os.path.join(folder, "model.keras")
+        written = 0
+        with archive.open(_MODEL) as source, open(target, "wb") as out:
+            while chunk := source.read(2**20):
+                written += len(chunk)
+                if written > max_model_bytes:
+                    raise _Refused(f"{_MODEL} is larger than its declared size.")
+                out.write(chunk)
+        try:
+            return model_from_file(target)
+        except (MemoryError, RecursionError):
+            raise
+        except Exception as exc:  # Keras raises many kinds for a damaged archive
+            raise _Refused(
+                f"the Keras model inside cannot be loaded ({exc})."
+            ) from None
 
 
 # ------------------------------------------------------------------ typed JSON
@@ -231,23 +475,65 @@ def _encode(value):
     raise TypeError(f"cannot save a value of type {type(value).__name__}")
 
 
+_PLAIN_DTYPE = re.compile(r"[<>|=]?(b1|[iu][1248]|f[248]|U[0-9]{1,4})")
+_SCALARS = (type(None), bool, int, float, str)
+
+
 def _decode(value):
+    """The value that :func:`_encode` wrote, read strictly: only the forms it
+    writes, arrays of plain dtypes only, with a shape that fits their items."""
+    if isinstance(value, _SCALARS):
+        return value
     if isinstance(value, list):
         return [_decode(v) for v in value]
     if not isinstance(value, dict):
-        return value
-    if "__tuple__" in value:
+        raise _Refused(f"unexpected JSON value {_short(value)}.")
+    keys = set(value)
+    if keys == {"__tuple__"} and isinstance(value["__tuple__"], list):
         return tuple(_decode(v) for v in value["__tuple__"])
-    if "__dict__" in value:
-        return {_decode(k): _decode(v) for k, v in value["__dict__"]}
-    if "__ndarray__" in value:
-        items = [_decode(v) for v in value["__ndarray__"]]
-        array = (
-            np.empty(len(items), dtype=object) if value["dtype"] == "object" else None
+    if keys == {"__dict__"} and isinstance(value["__dict__"], list):
+        decoded = {}
+        for pair in value["__dict__"]:
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise _Refused("a saved dict holds something other than pairs.")
+            key = _decode(pair[0])
+            if not isinstance(key, _SCALARS) or key in decoded:
+                raise _Refused(f"a saved dict has an invalid key {_short(key)}.")
+            decoded[key] = _decode(pair[1])
+        return decoded
+    if keys == {"__ndarray__", "dtype", "shape"}:
+        return _decode_array(value["__ndarray__"], value["dtype"], value["shape"])
+    raise _Refused(f"unknown JSON object with keys {_short(sorted(keys))}.")
+
+
+def _decode_array(items, dtype, shape):
+    if not isinstance(items, list) or not all(isinstance(v, _SCALARS) for v in items):
+        raise _Refused("a saved array must hold a flat list of plain values.")
+    if (
+        not isinstance(shape, list)
+        or len(shape) > 32
+        or not all(type(n) is int and n >= 0 for n in shape)
+        or math.prod(shape) != len(items)
+    ):
+        raise _Refused(
+            f"a saved array of {len(items)} values has the shape {_short(shape)}."
         )
-        if array is None:
-            array = np.array(items, dtype=np.dtype(value["dtype"]))
-        else:
-            array[:] = items
-        return array.reshape(value["shape"])
-    raise ValueError(f"unknown JSON object with keys {sorted(value)}")
+    if dtype == "object":
+        array = np.empty(len(items), dtype=object)
+        array[:] = items
+        return array.reshape(shape)
+    if not isinstance(dtype, str) or not _PLAIN_DTYPE.fullmatch(dtype):
+        raise _Refused(
+            f"a saved array has the dtype {_short(dtype)}; only bool, int, uint, "
+            "float and short strings are read."
+        )
+    dtype = np.dtype(dtype)
+    if dtype.kind == "U" and dtype.itemsize // 4 > MAX_STRING_LENGTH:
+        raise _Refused(
+            f"a saved array holds strings of up to {dtype.itemsize // 4} "
+            f"characters; at most {MAX_STRING_LENGTH} are read."
+        )
+    try:
+        return np.array(items, dtype=dtype).reshape(shape)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise _Refused(f"a saved array does not fit its dtype ({exc}).") from None
