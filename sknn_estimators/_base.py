@@ -427,8 +427,12 @@ class BaseKerasEstimator(BaseEstimator):
     @classmethod
     def _check_saved_state(cls, params, fitted, model):
         """Raise ValueError or TypeError unless ``fitted`` holds what
-        :meth:`_saved_state` writes, consistent with ``model``. Subclasses
-        extend it (calling ``super()``) with their own attributes."""
+        :meth:`_saved_state` writes, consistent with ``model``.
+
+        ``load_model`` calls it twice: with ``model=None`` before it reads the
+        Keras model (names, types and values among themselves), then with the
+        loaded model (values against the model). Subclasses extend it, calling
+        ``super()``, with their own attributes."""
         expected = set().union(
             *(vars(k).get("_fitted_attributes", ()) for k in cls.__mro__)
         )
@@ -465,7 +469,7 @@ class BaseKerasEstimator(BaseEstimator):
             and all(isinstance(name, str) for name in names.tolist())
         ):
             raise ValueError("feature_names_in_ must hold one name per feature")
-        if len(model.inputs) != 1 or len(model.outputs) != 1:
+        if model is not None and (len(model.inputs) != 1 or len(model.outputs) != 1):
             raise ValueError("the model must have one input and one output")
 
     def __getstate__(self):
@@ -513,13 +517,15 @@ class KerasClassifierMixin(ClassifierMixin):
         classes = fitted["classes_"]
         if not isinstance(classes, np.ndarray) or classes.ndim != 1:
             raise ValueError("classes_ must be a 1-D array")
-        units = model.output_shape[-1]
-        if len(classes) != units or len(classes) < 2:
-            raise ValueError(
-                f"{len(classes)} classes_ for a model with {units} output units"
-            )
+        if len(classes) < 2:
+            raise ValueError(f"{len(classes)} classes_; a classifier has 2 or more")
         if classes.dtype != object and len(np.unique(classes)) != len(classes):
             raise ValueError("classes_ are not distinct")
+        if model is not None and len(classes) != model.output_shape[-1]:
+            raise ValueError(
+                f"{len(classes)} classes_ for a model with "
+                f"{model.output_shape[-1]} output units"
+            )
 
     def _metric(self, keras):
         return "accuracy"
@@ -688,11 +694,13 @@ class KerasRegressorMixin(RegressorMixin):
     @classmethod
     def _check_saved_state(cls, params, fitted, model):
         super()._check_saved_state(params, fitted, model)
-        units = model.output_shape[-1]
-        if fitted["n_outputs_"] != units or type(fitted["n_outputs_"]) is not int:
+        n_outputs = fitted["n_outputs_"]
+        if type(n_outputs) is not int or n_outputs < 1:
+            raise ValueError(f"n_outputs_={n_outputs!r} is not a positive int")
+        if model is not None and n_outputs != model.output_shape[-1]:
             raise ValueError(
-                f"n_outputs_={fitted['n_outputs_']!r} for a model with {units} "
-                "output units"
+                f"n_outputs_={n_outputs} for a model with "
+                f"{model.output_shape[-1]} output units"
             )
 
     def _metric(self, keras):

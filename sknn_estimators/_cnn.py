@@ -128,7 +128,7 @@ class BaseCNN(BaseKerasEstimator):
             and all(type(n) is int and n >= 1 for n in shape)
         ):
             raise ValueError(f"image_shape_={shape!r} is not 3 positive ints")
-        if shape != tuple(model.input_shape[1:]):
+        if model is not None and shape != tuple(model.input_shape[1:]):
             raise ValueError(
                 f"image_shape_={shape} for a model whose input shape is "
                 f"{tuple(model.input_shape[1:])}"

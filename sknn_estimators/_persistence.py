@@ -255,6 +255,7 @@ def _load(path, max_manifest_bytes, max_model_bytes):
         )
         manifest = _read_json(archive, _MANIFEST, max_manifest_bytes)
         cls, params, fitted = _read_manifest(manifest)
+        _check_fitted(cls, params, fitted, None)
         if _MODEL not in archive.namelist():
             raise _Refused(f"the Keras model ({_MODEL}) is missing.")
         with archive.open(_MODEL) as member:
@@ -279,11 +280,15 @@ def _load(path, max_manifest_bytes, max_model_bytes):
                 config = _read_json(inner, _KERAS_CONFIG, MAX_CONFIG_BYTES)
                 _check_keras_config(config, cls._saved_keras_classes)
         model = _load_keras_model(archive, max_model_bytes)
+    _check_fitted(cls, params, fitted, model)
+    return cls._from_saved_state(params, fitted, model)
+
+
+def _check_fitted(cls, params, fitted, model):
     try:
         cls._check_saved_state(params, fitted, model)
     except (KeyError, TypeError, ValueError) as exc:
-        raise _Refused(f"the fitted attributes are invalid ({exc})") from None
-    return cls._from_saved_state(params, fitted, model)
+        raise _Refused(f"the fitted attributes are invalid ({exc}).") from None
 
 
 def _check_members(archive, limits, *, required, where, missing):
