@@ -175,3 +175,49 @@ def test_pickle_still_works_next_to_save(fitted_cnn, digits):
     np.testing.assert_array_equal(
         twin.predict_proba(digits[1]), fitted_cnn.predict_proba(digits[1])
     )
+
+
+@pytest.mark.parametrize(
+    "cls, params",
+    [
+        (
+            "FashionCNNClassifier",
+            dict(
+                solver="sgd",
+                learning_rate="cosine",
+                alpha=0.01,
+                batch_normalization=True,
+                augmentation=True,
+                dropout=0.2,
+                early_stopping=True,
+            ),
+        ),
+        ("CNNRegressor", dict(solver="rmsprop", precision="mixed_bfloat16")),
+        ("CNNRegressor", dict(precision="float64")),
+    ],
+)
+def test_every_layer_and_optimizer_the_estimators_build_loads(tmp_path, cls, params):
+    """load_model refuses Keras classes an estimator never builds; every
+    option's network must still load (and predict as the saved one)."""
+    import sknn_estimators
+
+    X = np.random.RandomState(0).rand(40, 16)
+    y = np.arange(40) % 2 if cls == "FashionCNNClassifier" else X[:, :2]
+    model = getattr(sknn_estimators, cls)(
+        conv_filters=(4,), dense_units=(8,), epochs=2, random_state=0, **params
+    ).fit(X, y)
+    model.save(tmp_path / "m.sknn")
+    twin = load_model(tmp_path / "m.sknn")
+    np.testing.assert_array_equal(twin.predict(X), model.predict(X))
+
+
+def test_limits_are_keyword_arguments_that_a_caller_can_raise(saved):
+    with pytest.raises(ValueError, match="max_manifest_bytes") as info:
+        load_model(saved, max_manifest_bytes=100)
+    assert str(saved) in str(info.value)
+    assert load_model(saved, max_manifest_bytes=10**8, max_model_bytes=10**9)
+
+
+def test_a_directory_is_not_a_saved_estimator(tmp_path):
+    with pytest.raises(ValueError, match="not a regular file"):
+        load_model(tmp_path)
