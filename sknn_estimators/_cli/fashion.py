@@ -42,7 +42,8 @@ def add_parser(subparsers):
             "predictions.png, report.txt, metrics.json and the fitted model "
             "(model.sknn\nfor an estimator with a save method, the CNNs: load it "
             "with\nsknn_estimators.load_model; model.joblib otherwise, the MLP "
-            "presets: load\nit with joblib.load).\n\n"
+            "presets: load\nit with joblib.load, which runs code from the file: "
+            "only load files you\ntrust).\n\n"
             "The CNN's summary is printed after training: the network is built "
             "inside\nfit, from the shape of the data.\n\n"
             + options.presets_listing("models (--model)")
