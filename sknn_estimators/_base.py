@@ -442,6 +442,8 @@ class BaseKerasEstimator(BaseEstimator):
             raise ValueError(
                 f"unexpected {sorted(extra)[:5]}, missing {sorted(missing)[:5]}"
             )
+        if params.get("callbacks") is not None:
+            raise ValueError("callbacks are never saved; the file sets them")
         n_features = fitted["n_features_in_"]
         if type(n_features) is not int or n_features < 1:
             raise ValueError(f"n_features_in_={n_features!r} is not a positive int")

@@ -418,10 +418,7 @@ def _check_keras_config(config, allowed):
         if isinstance(item, dict):
             if "class_name" in item:
                 key = (item.get("module"), item.get("class_name"))
-                if key not in allowed or item.get("registered_name") not in (
-                    None,
-                    key[1],
-                ):
+                if key not in allowed or item.get("registered_name") is not None:
                     raise _Refused(
                         "the Keras model uses "
                         f"{_short(key[0])}.{_short(key[1])}, which the estimator "

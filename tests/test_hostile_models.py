@@ -228,6 +228,13 @@ def _nested(m):
     return text.replace('"NESTED"', "[" * 100_000 + "]" * 100_000)
 
 
+def _registered(config, class_name, registered_name):
+    for layer in config["config"]["layers"]:
+        if layer["class_name"] == class_name:
+            layer["registered_name"] = registered_name
+    return config
+
+
 def _huge_int(m):
     text = json.dumps(m)
     return text.replace('["epochs", 1]', '["epochs", ' + "9" * 5000 + "]")
@@ -306,6 +313,18 @@ CASES = {
         "output units",
     ),
     "extra_fitted_key_predict": (_fitted("predict", "gotcha"), "predict"),
+    "callbacks_set_in_the_file": (
+        _manifest(
+            lambda m: json.loads(
+                json.dumps(m).replace('["callbacks", null]', '["callbacks", ["x"]]')
+            )
+        ),
+        "callbacks",
+    ),
+    "keras_class_under_a_registered_name": (
+        {"config": lambda c: _registered(c, "Flatten", "my>Flatten")},
+        "never builds",
+    ),
     "extra_manifest_key": (_manifest(lambda m: {**m, "extra": 1}), "keys"),
     "parameter_of_the_wrong_type": (
         _manifest(
