@@ -32,6 +32,25 @@ CNN_KERAS_CLASSES = frozenset(
 )
 
 
+def cnn_weight_count(
+    input_shape, n_outputs, *, conv_filters, kernel_size, dense_units, batch_norm
+):
+    """The number of weights :func:`build_cnn` creates for these sizes (without
+    the optimizer's state), computed without building anything."""
+    height, width, channels = input_shape
+    count = 0
+    for filters in conv_filters:
+        count += kernel_size * kernel_size * channels * filters + filters
+        count += 4 * filters if batch_norm else 0
+        channels = filters
+        height, width = -(-height // 2), -(-width // 2)
+    units_in = height * width * channels
+    for units in dense_units:
+        count += units_in * units + units + (4 * units if batch_norm else 0)
+        units_in = units
+    return count + units_in * n_outputs + n_outputs
+
+
 def build_cnn(
     input_shape,
     n_outputs,

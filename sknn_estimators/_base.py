@@ -425,6 +425,15 @@ class BaseKerasEstimator(BaseEstimator):
     )
 
     @classmethod
+    def _check_saved_config(cls, params, fitted, config, max_bytes):
+        """Raise ValueError, KeyError or TypeError unless the saved Keras
+        ``config`` (already checked against ``_saved_keras_classes``) is the
+        network that ``params`` and ``fitted`` build, with weights of at most
+        ``max_bytes``; called before Keras reads the model, so that a file
+        cannot make Keras allocate more than it declares. Subclasses check
+        what their ``_build_network`` builds; the base checks nothing."""
+
+    @classmethod
     def _check_saved_state(cls, params, fitted, model):
         """Raise ValueError or TypeError unless ``fitted`` holds what
         :meth:`_saved_state` writes, consistent with ``model``.
@@ -512,6 +521,10 @@ class KerasClassifierMixin(ClassifierMixin):
     _score_name = "accuracy"
     _target_validation = {}
     _fitted_attributes = ("classes_",)
+
+    @classmethod
+    def _saved_output_units(cls, fitted):
+        return len(fitted["classes_"])
 
     @classmethod
     def _check_saved_state(cls, params, fitted, model):
@@ -692,6 +705,10 @@ class KerasRegressorMixin(RegressorMixin):
     _score_name = "r2_score"
     _target_validation = {"y_numeric": True, "multi_output": True}
     _fitted_attributes = ("n_outputs_",)
+
+    @classmethod
+    def _saved_output_units(cls, fitted):
+        return fitted["n_outputs_"]
 
     @classmethod
     def _check_saved_state(cls, params, fitted, model):

@@ -11,7 +11,11 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from sknn_estimators._architectures import CNN_KERAS_CLASSES, build_cnn
+from sknn_estimators._architectures import (
+    CNN_KERAS_CLASSES,
+    build_cnn,
+    cnn_weight_count,
+)
 from sknn_estimators._base import (
     BaseKerasEstimator,
     KerasClassifierMixin,
@@ -117,6 +121,47 @@ class BaseCNN(BaseKerasEstimator):
             pool_before_activation=dtype_policy == "mixed_bfloat16",
             seed=seed,
         )
+
+    @classmethod
+    def _check_saved_config(cls, params, fitted, config, max_bytes):
+        conv_filters = _check_sizes("conv_filters", params["conv_filters"])
+        dense_units = _check_sizes("dense_units", params["dense_units"])
+        n_outputs = cls._saved_output_units(fitted)
+        kernel = params["kernel_size"]
+        count = cnn_weight_count(
+            fitted["image_shape_"],
+            n_outputs,
+            conv_filters=conv_filters,
+            kernel_size=kernel,
+            dense_units=dense_units,
+            batch_norm=params["batch_normalization"],
+        )
+        if count * 4 > max_bytes:
+            raise ValueError(
+                f"{count:,} weights are more than max_model_bytes={max_bytes:,} allows"
+            )
+        layers = config["config"]["layers"]
+        found = {"InputLayer": [], "Conv2D": [], "Dense": []}
+        for layer in layers:
+            name, layer_config = layer["class_name"], layer["config"]
+            if name == "InputLayer":
+                found[name].append(tuple(layer_config["batch_shape"]))
+            elif name == "Conv2D":
+                found[name].append(
+                    (layer_config["filters"], tuple(layer_config["kernel_size"]))
+                )
+            elif name == "Dense":
+                found[name].append(layer_config["units"])
+        expected = {
+            "InputLayer": [(None, *fitted["image_shape_"])],
+            "Conv2D": [(f, (kernel, kernel)) for f in conv_filters],
+            "Dense": [*dense_units, n_outputs],
+        }
+        if found != expected:
+            raise ValueError(
+                f"its layers have the sizes {str(found)[:200]}, not "
+                f"{str(expected)[:200]}"
+            )
 
     @classmethod
     def _check_saved_state(cls, params, fitted, model):

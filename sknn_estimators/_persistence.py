@@ -279,6 +279,12 @@ def _load(path, max_manifest_bytes, max_model_bytes):
                 )
                 config = _read_json(inner, _KERAS_CONFIG, MAX_CONFIG_BYTES)
                 _check_keras_config(config, cls._saved_keras_classes)
+                try:
+                    cls._check_saved_config(params, fitted, config, max_model_bytes)
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise _Refused(
+                        f"the Keras model does not match the estimator ({exc})."
+                    ) from None
         model = _load_keras_model(archive, max_model_bytes)
     _check_fitted(cls, params, fitted, model)
     return cls._from_saved_state(params, fitted, model)

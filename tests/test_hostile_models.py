@@ -235,6 +235,14 @@ def _registered(config, class_name, registered_name):
     return config
 
 
+def _units(config, units):
+    """Set the first hidden Dense layer of a Keras config to ``units``."""
+    next(x for x in config["config"]["layers"] if x["class_name"] == "Dense")["config"][
+        "units"
+    ] = units
+    return config
+
+
 def _huge_int(m):
     text = json.dumps(m)
     return text.replace('["epochs", 1]', '["epochs", ' + "9" * 5000 + "]")
@@ -306,11 +314,11 @@ CASES = {
     ),
     "image_shape_unlike_the_model": (
         _fitted("image_shape_", {"__tuple__": [1, 4, 1]}),
-        "input shape",
+        "does not match the estimator",
     ),
     "classes_unlike_the_model": (
         _fitted("classes_", {"__ndarray__": [0, 1, 2], "dtype": "<i8", "shape": [3]}),
-        "output units",
+        "does not match the estimator",
     ),
     "extra_fitted_key_predict": (_fitted("predict", "gotcha"), "predict"),
     "callbacks_set_in_the_file": (
@@ -324,6 +332,22 @@ CASES = {
     "keras_class_under_a_registered_name": (
         {"config": lambda c: _registered(c, "Flatten", "my>Flatten")},
         "never builds",
+    ),
+    "billion_dense_units_in_the_keras_config": (
+        {"config": lambda c: _units(c, 10**9)},
+        "does not match the estimator",
+    ),
+    "billion_dense_units_in_config_and_params": (
+        {
+            "config": lambda c: _units(c, 10**9),
+            "manifest": lambda m: json.loads(
+                json.dumps(m).replace(
+                    '["dense_units", {"__tuple__": [8]}]',
+                    '["dense_units", {"__tuple__": [1000000000]}]',
+                )
+            ),
+        },
+        "weights are more than max_model_bytes",
     ),
     "extra_manifest_key": (_manifest(lambda m: {**m, "extra": 1}), "keys"),
     "parameter_of_the_wrong_type": (
