@@ -14,7 +14,8 @@ with an unusual method, each under its ``MAX_*`` size); the manifest is JSON
 read against a strict schema (plain dtypes, bounded depth, counts and integers);
 the Keras model's own zip is checked the same way and its ``config.json``
 against the Keras classes the estimator class builds
-(``_saved_keras_classes``) before Keras reads it; the model is then streamed to
+(``_saved_keras_classes``) and its layer sizes against the saved parameters
+(``_check_saved_config``) before Keras reads it; the model is then streamed to
 a temporary file and loaded under Keras' safe-mode scope, which
 ``keras.config.enable_unsafe_deserialization()`` cannot switch off; last, the
 estimator class checks its fitted attributes against the model
