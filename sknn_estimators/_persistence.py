@@ -31,6 +31,7 @@ import re
 import tempfile
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -232,8 +233,10 @@ def load_model(
         return _load(path, max_manifest_bytes, max_model_bytes)
     except _Refused as exc:
         problem = str(exc)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as exc:
         problem = f"the file is truncated or corrupted ({exc})."
+    except OSError as exc:
+        problem = f"it cannot be read ({exc})."
     except MemoryError:
         problem = "loading it needs more memory than is available."
     except RecursionError:

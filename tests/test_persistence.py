@@ -221,3 +221,19 @@ def test_limits_are_keyword_arguments_that_a_caller_can_raise(saved):
 def test_a_directory_is_not_a_saved_estimator(tmp_path):
     with pytest.raises(ValueError, match="not a regular file"):
         load_model(tmp_path)
+
+
+def test_a_corrupted_deflate_stream_names_the_file(saved, tmp_path):
+    """Flipped bytes inside a compressed member: zlib's error becomes the
+    ValueError naming the file."""
+    data = bytearray(saved.read_bytes())
+    with zipfile.ZipFile(saved) as archive:
+        info = archive.getinfo("model.keras")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for offset in range(start + 10, start + 400, 7):
+        data[offset] ^= 0xFF
+    target = tmp_path / "flipped.sknn"
+    target.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="truncated or corrupted") as info:
+        load_model(target)
+    assert str(target) in str(info.value)
