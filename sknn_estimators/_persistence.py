@@ -149,6 +149,8 @@ MAX_JSON_ITEMS = 1_000_000
 MAX_INT_DIGITS = 20
 #: Longest string an array of a string dtype may hold, in characters.
 MAX_STRING_LENGTH = 256
+#: Most groups and datasets in the Keras model's weights file.
+MAX_WEIGHT_OBJECTS = 100_000
 
 _COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 #: The members of Keras' ``.keras`` archive that a saved estimator has.
@@ -439,6 +441,46 @@ def _check_keras_config(config, allowed):
             stack.extend(item)
 
 
+def _check_weights(keras_path):
+    """Refuse a weights file whose datasets declare more bytes than the file
+    holds (compressed or unwritten chunked datasets that read as gigabytes),
+    or that holds anything but plain numeric datasets, before Keras reads it."""
+    import h5py
+
+    with zipfile.ZipFile(keras_path) as inner:
+        size = inner.getinfo(_KERAS_WEIGHTS).file_size
+        with inner.open(_KERAS_WEIGHTS) as member, h5py.File(member, "r") as h5:
+            found = []
+
+            def visit(name, item):
+                found.append(item)
+                if len(found) > MAX_WEIGHT_OBJECTS:
+                    return True
+                return None
+
+            h5.visititems(visit)
+            if len(found) > MAX_WEIGHT_OBJECTS:
+                raise _Refused(
+                    f"the weights file holds more than {MAX_WEIGHT_OBJECTS:,} objects."
+                )
+            declared = 0
+            for item in found:
+                if not isinstance(item, h5py.Dataset):
+                    continue
+                if item.dtype.kind not in "biuf" or item.compression is not None:
+                    raise _Refused(
+                        f"the weights file holds the dataset {item.name!r} of "
+                        f"dtype {item.dtype} (compression {item.compression}); "
+                        "save writes plain uncompressed numbers."
+                    )
+                declared += math.prod(item.shape or ()) * item.dtype.itemsize
+    if declared > size:
+        raise _Refused(
+            f"the weights file declares {declared:,} bytes of weights in "
+            f"{size:,} bytes."
+        )
+
+
 def _load_keras_model(archive, max_model_bytes):
     """Stream the Keras model to a temporary file and load it in safe mode."""
     from sknn_estimators._keras_runtime import model_from_file
@@ -452,6 +494,7 @@ def _load_keras_model(archive, max_model_bytes):
                 if written > max_model_bytes:
                     raise _Refused(f"{_MODEL} is larger than its declared size.")
                 out.write(chunk)
+        _check_weights(target)
         try:
             return model_from_file(target)
         except (MemoryError, RecursionError):

@@ -243,6 +243,28 @@ def _units(config, units):
     return config
 
 
+def _weights(change):
+    """An ``inner`` mutation: ``change(h5)`` on the weights file's first
+    dense kernel (``layers/dense/vars/0``), given the open file and its data."""
+
+    def mutate_members(members):
+        import h5py
+
+        out = []
+        for name, data in members:
+            if name == "model.weights.h5":
+                buffer = io.BytesIO(data)
+                with h5py.File(buffer, "r+") as h5:
+                    kernel = h5["layers/dense/vars/0"][()]
+                    del h5["layers/dense/vars/0"]
+                    change(h5, "layers/dense/vars/0", kernel)
+                data = buffer.getvalue()
+            out.append((name, data))
+        return out
+
+    return mutate_members
+
+
 def _huge_int(m):
     text = json.dumps(m)
     return text.replace('["epochs", 1]', '["epochs", ' + "9" * 5000 + "]")
@@ -348,6 +370,26 @@ CASES = {
             ),
         },
         "weights are more than max_model_bytes",
+    ),
+    "weights_dataset_declaring_4GB_unwritten": (
+        {
+            "inner": _weights(
+                lambda h5, name, kernel: h5.create_dataset(
+                    name, shape=(10**9,), dtype="f4", chunks=(2**16,)
+                )
+            )
+        },
+        "declares 4,000,",
+    ),
+    "weights_dataset_compressed": (
+        {
+            "inner": _weights(
+                lambda h5, name, kernel: h5.create_dataset(
+                    name, data=kernel, compression="gzip"
+                )
+            )
+        },
+        "compression gzip",
     ),
     "extra_manifest_key": (_manifest(lambda m: {**m, "extra": 1}), "keys"),
     "parameter_of_the_wrong_type": (
