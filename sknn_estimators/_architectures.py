@@ -15,6 +15,7 @@ CNN_KERAS_CLASSES = frozenset(
         ("keras", "Sequential"),
         ("keras", "DTypePolicy"),
         ("keras.layers", "InputLayer"),
+        ("keras.layers", "Rescaling"),
         ("keras.layers", "RandomFlip"),
         ("keras.layers", "RandomTranslation"),
         ("keras.layers", "Conv2D"),

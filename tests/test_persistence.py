@@ -190,6 +190,7 @@ def test_pickle_still_works_next_to_save(fitted_cnn, digits):
                 augmentation=True,
                 dropout=0.2,
                 early_stopping=True,
+                input_scale=1 / 255,
             ),
         ),
         ("CNNRegressor", dict(solver="rmsprop", precision="mixed_bfloat16")),
