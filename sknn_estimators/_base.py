@@ -39,6 +39,7 @@ from sknn_estimators._keras_runtime import (
     model_from_bytes,
     model_to_bytes,
     predict_in_batches,
+    progress_callbacks,
 )
 
 _MAX_SEED = np.iinfo(np.int32).max
@@ -184,7 +185,11 @@ class BaseKerasEstimator(BaseEstimator):
                 train_data,
                 epochs=epochs,
                 validation_data=val_data,
-                callbacks=[*callbacks, interrupt.callback(keras)],
+                callbacks=[
+                    *callbacks,
+                    interrupt.callback(keras),
+                    *progress_callbacks(keras, self.verbose, callbacks),
+                ],
                 shuffle=False,  # make_dataset already shuffles, from our own seed
                 verbose=int(self.verbose),
             )
