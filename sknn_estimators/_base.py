@@ -41,6 +41,7 @@ from sknn_estimators._keras_runtime import (
     predict_in_batches,
     progress_callbacks,
 )
+from sknn_estimators._validation import not_numeric_error
 
 _MAX_SEED = np.iinfo(np.int32).max
 _OPTIMIZERS = ("adam", "sgd", "rmsprop")
@@ -211,14 +212,18 @@ class BaseKerasEstimator(BaseEstimator):
         X, sample_shape = self._split_sample_shape(X)
         if not reset:
             self._check_sample_shape(sample_shape)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            dtype=_float_dtypes_for(X),
-            **self._target_validation,
-        )
+        try:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                reset=reset,
+                dtype=_float_dtypes_for(X),
+                **self._target_validation,
+            )
+        except ValueError as error:
+            args = {"X": X, "y": y} if self._target_validation else {"X": X}
+            self._raise_not_numeric(error, args)
         X = _as_float(X, self._input_dtype)
         return self._shape_input(X, sample_shape, reset=reset), y
 
@@ -227,9 +232,21 @@ class BaseKerasEstimator(BaseEstimator):
         check_is_fitted(self)
         X, sample_shape = self._split_sample_shape(X)
         self._check_sample_shape(sample_shape)
-        X = validate_data(self, X, reset=False, dtype=_float_dtypes_for(X))
+        try:
+            X = validate_data(self, X, reset=False, dtype=_float_dtypes_for(X))
+        except ValueError as error:
+            self._raise_not_numeric(error, {"X": X})
         X = _as_float(X, self._input_dtype)
         return self._shape_input(X, sample_shape, reset=False)
+
+    def _raise_not_numeric(self, error, args):
+        """Re-raise ``error`` from validation, as a message naming the argument
+        when one of ``args`` (name: value) holds something that is not a number."""
+        for name, values in args.items():
+            named = not_numeric_error(name, values, type(self).__name__)
+            if named is not None:
+                raise named from error
+        raise error
 
     @property
     def _input_dtype(self):
@@ -629,7 +646,10 @@ class KerasRegressorMixin(RegressorMixin):
         self, y, *, reset, classes=None, validation=False, warm_start=False
     ):
         """Targets as a float 2-D array (n_samples, n_outputs)."""
-        y = np.asarray(y, dtype=self._input_dtype)
+        try:
+            y = np.asarray(y, dtype=self._input_dtype)
+        except ValueError as error:
+            self._raise_not_numeric(error, {"y_val" if validation else "y": y})
         if y.ndim > 2:
             raise ValueError(
                 f"{type(self).__name__} takes y of shape (n_samples,) or "

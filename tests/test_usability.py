@@ -2,8 +2,11 @@
 
 import re
 
+import numpy as np
+import pandas as pd
 import pytest
 
+from sknn_estimators import CNNRegressor
 from tests.conftest import small_cnn
 
 
@@ -22,3 +25,45 @@ def test_progress_bar_never_counts_past_the_epochs_steps(digits, capsys, n_sampl
     assert steps, out  # the bar was shown
     assert all(k <= n for k, n in steps), steps
     assert (n_samples // 8, n_samples // 8) in steps
+
+
+# ---------------------------------------------------------------- errors
+@pytest.mark.parametrize(
+    "X",
+    [
+        [["a", "b"]] * 8,
+        np.array([["a", "b"]] * 8),
+        pd.DataFrame({"size": ["a", "b"] * 4, "n": range(8)}),
+    ],
+    ids=["list", "ndarray", "dataframe"],
+)
+def test_text_in_x_is_named_as_x_with_a_plain_value(X):
+    with pytest.raises(ValueError, match=r"X must hold numbers") as info:
+        tiny_cnn().fit(X, [0, 1] * 4)
+    message = str(info.value)
+    assert "X holds 'a'" in message
+    assert "np." not in message
+    assert "OneHotEncoder" in message
+
+
+def test_text_in_x_at_prediction_is_named_as_x(fitted_cnn):
+    with pytest.raises(ValueError, match=r"X must hold numbers.*X holds 'a'"):
+        fitted_cnn.predict([["a"] * 64])
+
+
+def test_text_in_a_regressors_y_is_named_as_y(rng):
+    with pytest.raises(ValueError, match=r"y must hold numbers.*y holds 'high'"):
+        CNNRegressor(conv_filters=(4,), dense_units=(8,), epochs=1).fit(
+            rng.uniform(size=(8, 16)), ["high", "low"] * 4
+        )
+
+
+def test_one_class_message_has_no_numpy_repr(digits):
+    X, _, _, _ = digits
+    with pytest.raises(ValueError, match=r"got 1 class \(0\)\.$"):
+        tiny_cnn().fit(X[:8], np.zeros(8, dtype=np.int64))
+
+
+def test_other_validation_errors_are_left_as_they_were(fitted_cnn):
+    with pytest.raises(ValueError, match="X has 3 features"):
+        fitted_cnn.predict(np.zeros((2, 3)))
