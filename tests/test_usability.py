@@ -1,6 +1,8 @@
 """A new user's first hour: progress counts, pickling, error messages."""
 
+import pickle
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -67,3 +69,35 @@ def test_one_class_message_has_no_numpy_repr(digits):
 def test_other_validation_errors_are_left_as_they_were(fitted_cnn):
     with pytest.raises(ValueError, match="X has 3 features"):
         fitted_cnn.predict(np.zeros((2, 3)))
+
+
+# ---------------------------------------------------------------- pickling
+def test_pickling_a_fitted_cnn_emits_no_warning(digits):
+    X, _, y, _ = digits
+    clf = tiny_cnn().fit(X[:200], y[:200])
+    with warnings.catch_warnings():
+        # pyproject ignores Keras' DeprecationWarnings; here every one counts.
+        warnings.simplefilter("error")
+        twin = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(twin.predict(X[:50]), clf.predict(X[:50]))
+
+
+def test_the_same_fitted_cnn_is_saved_once_until_the_next_fit(digits, monkeypatch):
+    X, X_test, y, _ = digits
+    clf = tiny_cnn(warm_start=True).fit(X[:200], y[:200])
+    saves = []
+    keras_save = clf.model_.save
+    monkeypatch.setattr(
+        clf.model_, "save", lambda *a, **k: saves.append(1) or keras_save(*a, **k)
+    )
+    first = pickle.dumps(clf)
+    assert pickle.dumps(clf) == first
+    assert len(saves) == 1
+    # A warm-start fit keeps the same Keras model but changes its weights:
+    # the next pickle holds the new weights.
+    clf.set_params(epochs=1).fit(X[:200], y[:200])
+    twin = pickle.loads(pickle.dumps(clf))
+    assert len(saves) == 2
+    np.testing.assert_allclose(
+        twin.predict_proba(X_test[:50]), clf.predict_proba(X_test[:50]), rtol=1e-6
+    )
