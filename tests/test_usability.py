@@ -2,6 +2,8 @@
 
 import pickle
 import re
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -10,6 +12,7 @@ import pytest
 
 from sknn_estimators import CNNRegressor
 from tests.conftest import small_cnn
+from tests.test_cli import this_checkout_env
 
 
 def tiny_cnn(**params):
@@ -101,3 +104,33 @@ def test_the_same_fitted_cnn_is_saved_once_until_the_next_fit(digits, monkeypatc
     np.testing.assert_allclose(
         twin.predict_proba(X_test[:50]), clf.predict_proba(X_test[:50]), rtol=1e-6
     )
+
+
+# ---------------------------------------------------------------- TensorFlow log
+FIT_ONCE = (
+    "import numpy as np; from sknn_estimators import FashionCNNClassifier; "
+    "FashionCNNClassifier(conv_filters=(4,), dense_units=(8,), epochs=1)"
+    ".fit(np.random.RandomState(0).uniform(size=(16, 64)), np.arange(16) % 2)"
+)
+NOTICES = ("absl::InitializeLog", "oneDNN custom operations", "cuda drivers")
+
+
+def stderr_of_a_fit(**env):
+    result = subprocess.run(
+        [sys.executable, "-c", FIT_ONCE],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**this_checkout_env(), "SKNN_ESTIMATORS_TF_LOG": "", **env},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stderr
+
+
+@pytest.mark.slow
+def test_tensorflow_notices_are_held_back_and_the_variable_brings_them_back():
+    loud = stderr_of_a_fit(SKNN_ESTIMATORS_TF_LOG="1")
+    if not any(notice in loud for notice in NOTICES):
+        pytest.skip("this TensorFlow prints none of the start-up notices")
+    quiet = stderr_of_a_fit()
+    assert not any(notice in quiet for notice in NOTICES), quiet
