@@ -281,6 +281,11 @@ def progress_callbacks(keras, verbose, callbacks=()):
         return []
 
     class StepProgbarLogger(keras.callbacks.ProgbarLogger):
+        # As safe as the ProgbarLogger that Keras adds itself: on backends
+        # where Keras dispatches callbacks asynchronously (not TensorFlow's),
+        # a passed callback with per-batch hooks would otherwise turn that off.
+        async_safe = True
+
         def _capped(self, batch):
             if self.target is not None:
                 return min(batch, self.target - 1)
