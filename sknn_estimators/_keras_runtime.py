@@ -100,7 +100,7 @@ def _import_tensorflow_quietly():
     leave them in place, and the libraries read no absl setting from the
     environment. So only while TensorFlow's own import runs (no user code),
     file descriptor 2 goes to a temporary file; afterwards every captured
-    line except those notices is written to stderr, so warnings and errors
+    line except those notices is written back to it, so warnings and errors
     from the import still show. Nothing happens when TensorFlow is already
     imported, or when stderr has no file descriptor.
     """
@@ -122,11 +122,16 @@ def _import_tensorflow_quietly():
             os.dup2(saved, 2)
             os.close(saved)
             capture.seek(0)
-            lines = capture.read().decode("utf-8", "replace").splitlines(True)
-            kept = "".join(line for line in lines if not _STARTUP_NOTICES.search(line))
+            lines = capture.read().splitlines(True)
+            kept = b"".join(
+                line
+                for line in lines
+                if not _STARTUP_NOTICES.search(line.decode("utf-8", "replace"))
+            )
             if kept:
-                sys.stderr.write(kept)
-                sys.stderr.flush()
+                # Back to file descriptor 2, where they were written (in
+                # Jupyter that is the kernel's log, not the notebook).
+                os.write(2, kept)
 
 
 def make_dataset(
