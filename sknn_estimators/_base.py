@@ -39,7 +39,9 @@ from sknn_estimators._keras_runtime import (
     model_from_bytes,
     model_to_bytes,
     predict_in_batches,
+    progress_callbacks,
 )
+from sknn_estimators._validation import not_numeric_error
 
 _MAX_SEED = np.iinfo(np.int32).max
 _OPTIMIZERS = ("adam", "sgd", "rmsprop")
@@ -198,7 +200,11 @@ class BaseKerasEstimator(BaseEstimator):
                 train_data,
                 epochs=epochs,
                 validation_data=val_data,
-                callbacks=[*callbacks, interrupt.callback(keras)],
+                callbacks=[
+                    *callbacks,
+                    interrupt.callback(keras),
+                    *progress_callbacks(keras, self.verbose, callbacks),
+                ],
                 shuffle=False,  # make_dataset already shuffles, from our own seed
                 verbose=int(self.verbose),
             )
@@ -220,14 +226,18 @@ class BaseKerasEstimator(BaseEstimator):
         X, sample_shape = self._split_sample_shape(X)
         if not reset:
             self._check_sample_shape(sample_shape)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            dtype=_validation_dtype(X),
-            **self._target_validation,
-        )
+        try:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                reset=reset,
+                dtype=_validation_dtype(X),
+                **self._target_validation,
+            )
+        except ValueError as error:
+            args = {"X": X, "y": y} if self._target_validation else {"X": X}
+            self._raise_not_numeric(error, args)
         X = _as_network_input(X, self._input_dtype)
         return self._shape_input(X, sample_shape, reset=reset), y
 
@@ -236,9 +246,21 @@ class BaseKerasEstimator(BaseEstimator):
         check_is_fitted(self)
         X, sample_shape = self._split_sample_shape(X)
         self._check_sample_shape(sample_shape)
-        X = validate_data(self, X, reset=False, dtype=_validation_dtype(X))
+        try:
+            X = validate_data(self, X, reset=False, dtype=_validation_dtype(X))
+        except ValueError as error:
+            self._raise_not_numeric(error, {"X": X})
         X = _as_network_input(X, self._input_dtype)
         return self._shape_input(X, sample_shape, reset=False)
+
+    def _raise_not_numeric(self, error, args):
+        """Re-raise ``error`` from validation, as a message naming the argument
+        when one of ``args`` (name: value) holds something that is not a number."""
+        for name, values in args.items():
+            named = not_numeric_error(name, values, type(self).__name__)
+            if named is not None:
+                raise named from error
+        raise error
 
     @property
     def _input_dtype(self):
@@ -757,7 +779,10 @@ class KerasRegressorMixin(RegressorMixin):
         self, y, *, reset, classes=None, validation=False, warm_start=False
     ):
         """Targets as a float 2-D array (n_samples, n_outputs)."""
-        y = np.asarray(y, dtype=self._input_dtype)
+        try:
+            y = np.asarray(y, dtype=self._input_dtype)
+        except ValueError as error:
+            self._raise_not_numeric(error, {"y_val" if validation else "y": y})
         if y.ndim > 2:
             raise ValueError(
                 f"{type(self).__name__} takes y of shape (n_samples,) or "

@@ -5,6 +5,8 @@ import, and the MLP presets and data loaders do not need it.
 """
 
 import os
+import re
+import sys
 import tempfile
 
 import numpy as np
@@ -37,12 +39,15 @@ def import_keras():
     ``TF_NUM_INTEROP_THREADS`` are not, both pools follow it, so parallel fits
     in several processes do not oversubscribe the CPU.
     """
+    show_log = _tensorflow_log_wanted()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     threads = os.environ.get("OMP_NUM_THREADS", "")
     if threads.isdigit() and int(threads) > 0:
         os.environ.setdefault("TF_NUM_INTRAOP_THREADS", threads)
         os.environ.setdefault("TF_NUM_INTEROP_THREADS", threads)
+    if not show_log:
+        _import_tensorflow_quietly()
     import keras
 
     backend = keras.backend.backend()
@@ -54,6 +59,79 @@ def import_keras():
             "first imported."
         )
     return keras
+
+
+#: Environment variable that, set to 1, shows TensorFlow's start-up log.
+TF_LOG_ENV = "SKNN_ESTIMATORS_TF_LOG"
+
+#: The notices TensorFlow's C++ libraries print while ``import tensorflow``
+#: loads them. They are logged during the libraries' static initialisation,
+#: before TensorFlow reads ``TF_CPP_MIN_LOG_LEVEL`` and before absl's logging is
+#: initialised, and no environment variable reaches them (see
+#: :func:`_import_tensorflow_quietly`).
+_STARTUP_NOTICES = re.compile(
+    r"All log messages before absl::InitializeLog\(\) is called"
+    r"|port\.cc:\d+\] oneDNN custom operations are on"
+    r"|cudart_stub\.cc:\d+\] Could not find cuda drivers"
+    r"|cpu_feature_guard\.cc:\d+\]"
+    r"|^To enable the following instructions: .* rebuild TensorFlow with"
+)
+
+
+def _tensorflow_log_wanted():
+    """Whether the user asked for TensorFlow's start-up log:
+    ``SKNN_ESTIMATORS_TF_LOG=1``, or ``TF_CPP_MIN_LOG_LEVEL=0`` set by them."""
+    flag = os.environ.get(TF_LOG_ENV, "").strip().lower()
+    return flag in ("1", "true", "yes", "on") or (
+        os.environ.get("TF_CPP_MIN_LOG_LEVEL", "").strip() == "0"
+    )
+
+
+def _import_tensorflow_quietly():
+    """``import tensorflow`` without its start-up notices.
+
+    TensorFlow 2.21 prints, on every import, absl's "All log messages before
+    absl::InitializeLog() is called are written to STDERR", the oneDNN notice
+    and "Could not find cuda drivers", once for ``libtensorflow_framework``
+    and once more for the profiler plugin, which carries its own copy of absl.
+    They are absl ``LOG(INFO)`` lines from the libraries' static
+    initialisation; ``TF_CPP_MIN_LOG_LEVEL``, ``TF_CPP_MAX_VLOG_LEVEL``,
+    ``TF_CPP_VMODULE``, ``GLOG_minloglevel`` and ``TF_ENABLE_ONEDNN_OPTS=1``
+    leave them in place, and the libraries read no absl setting from the
+    environment. So only while TensorFlow's own import runs (no user code),
+    file descriptor 2 goes to a temporary file; afterwards every captured
+    line except those notices is written back to it, so warnings and errors
+    from the import still show. Nothing happens when TensorFlow is already
+    imported, or when stderr has no file descriptor.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (AttributeError, OSError, ValueError):
+        import tensorflow  # noqa: F401
+
+        return
+    with tempfile.TemporaryFile() as capture:
+        try:
+            os.dup2(capture.fileno(), 2)
+            import tensorflow  # noqa: F401
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            lines = capture.read().splitlines(True)
+            kept = b"".join(
+                line
+                for line in lines
+                if not _STARTUP_NOTICES.search(line.decode("utf-8", "replace"))
+            )
+            if kept:
+                # Back to file descriptor 2, where they were written (in
+                # Jupyter that is the kernel's log, not the notebook).
+                os.write(2, kept)
 
 
 def make_dataset(
@@ -203,6 +281,44 @@ class InterruptFlag:
                     self.model.stop_training = True
 
         return StopOnInterrupt()
+
+
+def progress_callbacks(keras, verbose, callbacks=()):
+    """The progress bar for ``model.fit(verbose=verbose)``, as a list of at
+    most one callback: a ``ProgbarLogger`` that counts the epoch's real steps.
+
+    With ``steps_per_execution``, Keras reports the last step a call of its
+    training function may reach, not the last one it ran: an epoch of 47 steps
+    shows "48/47" before "47/47". This logger caps the count at the epoch's
+    steps. Empty when ``verbose`` is 0 or ``callbacks`` already hold a
+    ``ProgbarLogger`` (Keras then uses that one).
+    """
+    if not verbose or any(
+        isinstance(c, keras.callbacks.ProgbarLogger) for c in callbacks
+    ):
+        return []
+
+    class StepProgbarLogger(keras.callbacks.ProgbarLogger):
+        # As safe as the ProgbarLogger that Keras adds itself: on backends
+        # where Keras dispatches callbacks asynchronously (not TensorFlow's),
+        # a passed callback with per-batch hooks would otherwise turn that off.
+        async_safe = True
+
+        def _capped(self, batch):
+            if self.target is not None:
+                return min(batch, self.target - 1)
+            return batch
+
+        def on_train_batch_end(self, batch, logs=None):
+            super().on_train_batch_end(self._capped(batch), logs)
+
+        def on_test_batch_end(self, batch, logs=None):
+            super().on_test_batch_end(self._capped(batch), logs)
+
+        def on_predict_batch_end(self, batch, logs=None):
+            super().on_predict_batch_end(self._capped(batch), logs)
+
+    return [StepProgbarLogger()]
 
 
 def inference_layers(model):

@@ -86,3 +86,33 @@ def _range(min_value, max_value):
     if max_value is not None:
         return f" <= {max_value}"
     return ""
+
+
+def not_numeric_error(name, values, owner):
+    """A ValueError saying that ``values`` (the argument ``name``) holds text
+    that is not a number, and what is accepted; None when it holds none (the
+    failure was something else).
+
+    Only called once validation has failed, so the scan costs nothing on the
+    normal path; it stops at the first value that ``float`` refuses.
+    """
+    if hasattr(values, "tocsr"):  # sparse matrices hold numbers
+        return None
+    try:
+        flat = np.asarray(values, dtype=object).ravel()
+    except (TypeError, ValueError):
+        return None
+    for value in flat:
+        if not isinstance(value, str | bytes):
+            continue  # complex numbers and other objects keep NumPy's error
+        try:
+            float(value)
+        except ValueError:
+            value = value.item() if isinstance(value, np.generic) else value
+            return ValueError(
+                f"{name} must hold numbers (int, float or bool values), which "
+                f"{owner} computes with as floats; {name} holds {value!r}. Encode "
+                "text and categories as numbers first, e.g. with "
+                "sklearn.preprocessing.OneHotEncoder or OrdinalEncoder."
+            )
+    return None

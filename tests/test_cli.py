@@ -133,6 +133,9 @@ def test_demo_prints_the_notebook_accuracy_and_writes_the_figures(tmp_path):
     for name in FIGURES:
         assert_png(tmp_path / "figs" / name)
     assert [line for line in own_stderr(result.stderr) if line.strip()] == []
+    # TensorFlow's start-up notices are not printed at all, not only filtered.
+    for notice in ("absl::InitializeLog", "oneDNN", "cuda drivers", "cudart"):
+        assert notice not in result.stderr
 
 
 @pytest.mark.slow
