@@ -129,7 +129,15 @@ class BaseKerasEstimator(BaseEstimator):
         )
 
     def _fit(
-        self, X, y, sample_weight, *, incremental, validation_data=None, classes=None
+        self,
+        X,
+        y,
+        sample_weight,
+        *,
+        incremental,
+        validation_data=None,
+        classes=None,
+        fit_params=None,
     ):
         continuing = hasattr(self, "model_") and (incremental or self.warm_start)
         X, y = self._validate_training_data(X, y, reset=not continuing)
@@ -139,19 +147,22 @@ class BaseKerasEstimator(BaseEstimator):
         weights = self._training_weights(sample_weight, X, y_encoded)
 
         keras = import_keras()
+        options = self._training_options(
+            keras, X.shape[0], incremental=incremental, fit_params=fit_params or {}
+        )
         rng = check_random_state(self.random_state)
         model_seed, shuffle_seed, split_seed = (
             int(s) for s in rng.randint(_MAX_SEED, size=3)
         )
-        epochs = 1 if incremental else self.epochs
+        epochs = options["epochs"]
         val = None
         if validation_data is not None:
             val = self._encode_validation_data(validation_data)
-        elif self.early_stopping and not incremental:
+        elif options["validation_fraction"]:
             stratify = y_encoded if is_classifier(self) else None
             parts = train_test_split(
                 *(a for a in (X, y_encoded, weights) if a is not None),
-                test_size=self.validation_fraction,
+                test_size=options["validation_fraction"],
                 random_state=split_seed,
                 stratify=stratify,
             )
@@ -160,7 +171,7 @@ class BaseKerasEstimator(BaseEstimator):
             val = (X_val, y_val)
 
         if not continuing:
-            steps = self.epochs * math.ceil(X.shape[0] / self.batch_size)
+            steps = self.epochs * math.ceil(X.shape[0] / options["batch_size"])
             self.model_ = self._compiled_network(keras, model_seed, steps)
         if incremental and continuing:
             # A new shuffle order for each call, still fixed by random_state.
@@ -169,16 +180,14 @@ class BaseKerasEstimator(BaseEstimator):
             X,
             y_encoded,
             weights,
-            batch_size=self.batch_size,
+            batch_size=options["batch_size"],
             shuffle=self.shuffle,
             seed=shuffle_seed,
         )
         val_data = None
         if val is not None:
-            val_data = make_dataset(*val, batch_size=max(self.batch_size, 512))
-        callbacks = [copy.deepcopy(callback) for callback in self.callbacks or ()]
-        if not incremental:
-            callbacks.append(self._stopping_callback(keras))
+            val_data = make_dataset(*val, batch_size=options["validation_batch_size"])
+        callbacks = options["callbacks"]
         with InterruptFlag(self.model_) as interrupt:
             history = self.model_.fit(
                 train_data,
@@ -201,6 +210,23 @@ class BaseKerasEstimator(BaseEstimator):
                 stacklevel=3,
             )
         return self
+
+    def _training_options(self, keras, n_samples, *, incremental, fit_params):
+        """How ``_fit`` trains, as a dict: ``epochs``, ``batch_size``,
+        ``validation_fraction`` (None for no held-out split),
+        ``validation_batch_size`` and ``callbacks`` (the list given to
+        ``Model.fit``). ``fit_params`` are the extra arguments of ``fit``."""
+        callbacks = [copy.deepcopy(callback) for callback in self.callbacks or ()]
+        if not incremental:
+            callbacks.append(self._stopping_callback(keras))
+        held_out = self.early_stopping and not incremental
+        return {
+            "epochs": 1 if incremental else self.epochs,
+            "batch_size": self.batch_size,
+            "validation_fraction": self.validation_fraction if held_out else None,
+            "validation_batch_size": max(self.batch_size, 512),
+            "callbacks": callbacks,
+        }
 
     def _validate_training_data(self, X, y, *, reset):
         X, sample_shape = self._split_sample_shape(X)
@@ -258,6 +284,10 @@ class BaseKerasEstimator(BaseEstimator):
             )
             precision = "float32"
         self.precision_ = precision
+        return self._network(keras, seed=seed, steps=steps, precision=precision)
+
+    def _network(self, keras, *, seed, steps, precision):
+        """Return the compiled network to train (``precision`` is resolved)."""
         n_outputs, activation = self._output_layer()
         model = self._build_network(
             keras,
