@@ -524,6 +524,59 @@ class BaseWrapper(BaseKerasEstimator):
         self.y_dtype_ = y.dtype
         self.y_ndim_ = y.ndim
 
+    # ------------------------------------------------------------ persistence
+    def _saved_state(self):
+        """As the base's, with what JSON cannot hold made plain: the default
+        encoders as their few fitted values, dtypes as strings. Parameters that
+        are Python objects (a model function, a Keras optimizer or loss
+        object) are not saved: the loaded estimator predicts without them and
+        has them None until ``set_params``."""
+        from sknn_estimators._persistence import _encode
+
+        params, fitted, model = super()._saved_state()
+        unsaved = []
+        for name, value in params.items():
+            try:
+                _encode(value)
+            except TypeError:
+                unsaved.append(name)
+        if [name for name in unsaved if name != "model"]:
+            warnings.warn(
+                f"The parameters {sorted(unsaved)} are Python objects, which are "
+                "not saved; the loaded estimator has them None. Set them again "
+                "with set_params before training it further.",
+                UserWarning,
+                stacklevel=4,
+            )
+        params = {k: (None if k in unsaved else v) for k, v in params.items()}
+        fitted = dict(fitted)
+        fitted["target_encoder_"] = _encoder_state(fitted["target_encoder_"])
+        fitted.pop("feature_encoder_")
+        if type(self).feature_encoder is not BaseWrapper.feature_encoder:
+            raise TypeError(
+                "save supports the default feature_encoder; pickle an estimator "
+                "with a custom one."
+            )
+        for name in ("X_dtype_", "y_dtype_"):
+            if name in fitted:
+                fitted[name] = fitted[name].str
+        return params, fitted, model
+
+    @classmethod
+    def _from_saved_state(cls, params, fitted, model):
+        from sklearn.preprocessing import FunctionTransformer
+
+        fitted = dict(fitted)
+        encoder = _encoder_from_state(fitted.pop("target_encoder_"))
+        for name in ("X_dtype_", "y_dtype_"):
+            if name in fitted:
+                fitted[name] = np.dtype(fitted[name])
+        estimator = super()._from_saved_state(params, fitted, model)
+        estimator.target_encoder_ = encoder
+        sample = np.zeros((1, *fitted["X_shape_"][1:]), dtype=fitted["X_dtype_"])
+        estimator.feature_encoder_ = FunctionTransformer().fit(sample)
+        return estimator
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
@@ -931,3 +984,37 @@ def _copy_model(keras, model):
     if model.compiled:
         twin.compile_from_config(model.get_compile_config())
     return twin
+
+
+_ENCODERS = {
+    "ClassifierLabelEncoder": ClassifierLabelEncoder,
+    "RegressorTargetEncoder": RegressorTargetEncoder,
+}
+
+
+def _encoder_state(encoder):
+    """The fitted values of a default target encoder, as plain data."""
+    name = type(encoder).__name__
+    if _ENCODERS.get(name) is not type(encoder):
+        raise TypeError(
+            f"save supports the default target encoders; got {name}. Pickle an "
+            "estimator with a custom target_encoder instead."
+        )
+    state = {
+        key: value
+        for key, value in vars(encoder).items()
+        if key.endswith("_") or key.startswith("_")
+    }
+    if "_y_dtype" in state:
+        state["_y_dtype"] = state["_y_dtype"].str
+    params = encoder.get_params()
+    if not isinstance(params.get("loss"), str | None):
+        params["loss"] = None  # only its one-hot choice matters once fitted
+    return {"class": name, "params": params, "state": state}
+
+
+def _encoder_from_state(saved):
+    encoder = _ENCODERS[saved["class"]](**saved["params"])
+    for key, value in saved["state"].items():
+        setattr(encoder, key, np.dtype(value) if key == "_y_dtype" else value)
+    return encoder

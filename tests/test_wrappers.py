@@ -349,3 +349,74 @@ def test_random_state_is_scoped_to_the_fit(data):
     d = KerasClassifier(with_dropout, **params).fit(X, y)
     assert not np.array_equal(c.predict_proba(X), d.predict_proba(X))
     assert keras.config.floatx() == "float32"
+
+
+@keras.saving.register_keras_serializable(package="sknn_tests")
+class Scale(keras.layers.Layer):
+    """A custom layer, registered with Keras' serialization."""
+
+    def __init__(self, factor=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def call(self, x):
+        return x * self.factor
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+def custom_model(meta):
+    return keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            Scale(0.5),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(meta["n_classes_"], activation="softmax"),
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def fitted_custom(data):
+    X, _, y, _ = data
+    labels = np.array(["a", "b", "c"])[y]
+    return KerasClassifier(
+        custom_model, loss="sparse_categorical_crossentropy", epochs=2, **QUIET
+    ).fit(X, labels)
+
+
+def test_pickle_and_clone_with_a_custom_layer(data, fitted_custom):
+    import pickle
+
+    X = data[0]
+    twin = pickle.loads(pickle.dumps(fitted_custom))
+    np.testing.assert_array_equal(twin.predict_proba(X), fitted_custom.predict_proba(X))
+    assert isinstance(twin.model_.layers[0], Scale)
+    fresh = clone(fitted_custom)
+    assert not fresh.initialized_ and fresh.get_params()["model"] is custom_model
+
+
+def test_save_and_load_model_in_safe_mode(data, fitted_custom, tmp_path):
+    from sknn_estimators import load_model
+
+    X, _, _, y_reg = data
+    path = tmp_path / "clf.sknn"
+    fitted_custom.save(path)
+    loaded = load_model(path)
+    assert type(loaded) is KerasClassifier
+    np.testing.assert_array_equal(loaded.predict(X), fitted_custom.predict(X))
+    np.testing.assert_array_equal(
+        loaded.predict_proba(X), fitted_custom.predict_proba(X)
+    )
+    assert loaded.get_params()["model"] is None  # a function is not saved
+    assert list(loaded.classes_) == ["a", "b", "c"]
+    assert loaded.history_ == fitted_custom.history_
+
+    reg = KerasRegressor(
+        mlp, loss=keras.losses.MeanSquaredError, epochs=1, **QUIET
+    ).fit(X, np.c_[y_reg, y_reg])
+    with pytest.warns(UserWarning, match=r"\['loss', 'model'\] are Python objects"):
+        reg.save(tmp_path / "reg.sknn")
+    loaded = load_model(tmp_path / "reg.sknn")
+    np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
