@@ -89,6 +89,14 @@ class BaseWrapper(BaseKerasEstimator):
     Use :class:`KerasClassifier` or :class:`KerasRegressor`; subclass this one
     for other kinds of estimators. The parameters are those of scikeras 0.13;
     see :class:`KerasClassifier` for their description.
+
+    Examples
+    --------
+    >>> from sknn_estimators.wrappers import BaseWrapper, KerasClassifier
+    >>> issubclass(KerasClassifier, BaseWrapper)
+    True
+    >>> BaseWrapper(model=None, hidden_units=8).get_params()["hidden_units"]
+    8
     """
 
     _parameter_constraints = {
