@@ -420,3 +420,31 @@ def test_save_and_load_model_in_safe_mode(data, fitted_custom, tmp_path):
         reg.save(tmp_path / "reg.sknn")
     loaded = load_model(tmp_path / "reg.sknn")
     np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
+
+
+def test_grid_search_routes_sample_weight_then_an_unseeded_fit(data):
+    """A seeded search, then an unseeded fit, in one process; sample_weight
+    reaches fit through metadata routing."""
+    import sklearn
+    from sklearn.model_selection import GridSearchCV
+
+    X, y, _, _ = data
+    clf = KerasClassifier(mlp, loss="binary_crossentropy", epochs=1, **QUIET)
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf.set_fit_request(sample_weight=True).set_score_request(sample_weight=False)
+        search = GridSearchCV(clf, {"model__hidden_layer_sizes": [(4,), (8,)]}, cv=2)
+        search.fit(X, y, sample_weight=np.ones(len(y)))
+    assert search.best_estimator_.model__hidden_layer_sizes in [(4,), (8,)]
+    KerasClassifier(mlp, loss="binary_crossentropy", epochs=1, verbose=0).fit(X, y)
+
+
+def test_a_model_instance_clones_and_pickles(data):
+    import pickle
+
+    X, y, _, _ = data
+    user_model = mlp({"target_type_": "binary", "n_classes_": 2, "n_features_in_": 4})
+    clf = KerasClassifier(user_model, loss="binary_crossentropy", epochs=1, **QUIET)
+    assert clone(clf).model is not user_model
+    clf.fit(X, y)
+    twin = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(twin.predict_proba(X), clf.predict_proba(X))
