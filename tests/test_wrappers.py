@@ -448,3 +448,28 @@ def test_a_model_instance_clones_and_pickles(data):
     clf.fit(X, y)
     twin = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(twin.predict_proba(X), clf.predict_proba(X))
+
+
+class Doubled(KerasRegressor):
+    """A regressor with its own feature encoder, as in scikeras' guide."""
+
+    @property
+    def feature_encoder(self):
+        from sklearn.preprocessing import FunctionTransformer
+
+        return FunctionTransformer(lambda X: 2 * X)
+
+
+def test_the_feature_encoder_can_be_overridden(data):
+    X, _, _, y = data
+    seen = {}
+
+    def first_layer_input(meta):
+        model = mlp(meta)
+        seen["meta"] = meta
+        return model
+
+    reg = Doubled(first_layer_input, loss="mse", epochs=1, **QUIET).fit(X, y)
+    np.testing.assert_array_equal(reg.feature_encoder_.transform(X[:2]), 2 * X[:2])
+    assert reg.predict(X).shape == (len(X),)
+    assert "feature_encoder_" in seen["meta"] and "target_encoder_" in seen["meta"]
