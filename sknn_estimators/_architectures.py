@@ -13,6 +13,7 @@ def build_cnn(
     n_outputs,
     *,
     output_activation="softmax",
+    input_scale=None,
     conv_filters=(32, 64, 128),
     kernel_size=3,
     dense_units=(128,),
@@ -44,6 +45,9 @@ def build_cnn(
     output_activation : str, default="softmax"
         Activation of the output layer: "softmax" (class probabilities) or
         "linear" (regression).
+    input_scale : float or None, default=None
+        Add a ``Rescaling(input_scale)`` layer after the input (e.g. ``1/255``
+        for raw pixels); None adds none.
     conv_filters : tuple of int, default=(32, 64, 128)
         Filters of each convolution block.
     kernel_size : int, default=3
@@ -112,6 +116,8 @@ def build_cnn(
 
     full_dtype = "float64" if dtype_policy == "float64" else "float32"
     layers = [keras.Input(shape=tuple(input_shape), dtype=full_dtype)]
+    if input_scale is not None:
+        layers.append(keras.layers.Rescaling(input_scale, dtype=full_dtype))
     if augmentation:
         layers += [
             keras.layers.RandomFlip("horizontal", seed=next_seed()),

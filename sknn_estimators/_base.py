@@ -183,10 +183,15 @@ class BaseKerasEstimator(BaseEstimator):
             batch_size=options["batch_size"],
             shuffle=self.shuffle,
             seed=shuffle_seed,
+            x_dtype=self._input_dtype,
         )
         val_data = None
         if val is not None:
-            val_data = make_dataset(*val, batch_size=options["validation_batch_size"])
+            val_data = make_dataset(
+                *val,
+                batch_size=options["validation_batch_size"],
+                x_dtype=self._input_dtype,
+            )
         callbacks = options["callbacks"]
         with InterruptFlag(self.model_) as interrupt:
             history = self.model_.fit(
@@ -237,10 +242,10 @@ class BaseKerasEstimator(BaseEstimator):
             X,
             y,
             reset=reset,
-            dtype=_float_dtypes_for(X),
+            dtype=_validation_dtype(X),
             **self._target_validation,
         )
-        X = _as_float(X, self._input_dtype)
+        X = _as_network_input(X, self._input_dtype)
         return self._shape_input(X, sample_shape, reset=reset), y
 
     def _validate_input(self, X):
@@ -248,8 +253,8 @@ class BaseKerasEstimator(BaseEstimator):
         check_is_fitted(self)
         X, sample_shape = self._split_sample_shape(X)
         self._check_sample_shape(sample_shape)
-        X = validate_data(self, X, reset=False, dtype=_float_dtypes_for(X))
-        X = _as_float(X, self._input_dtype)
+        X = validate_data(self, X, reset=False, dtype=_validation_dtype(X))
+        X = _as_network_input(X, self._input_dtype)
         return self._shape_input(X, sample_shape, reset=False)
 
     @property
@@ -374,7 +379,9 @@ class BaseKerasEstimator(BaseEstimator):
 
     def _raw_predict(self, X):
         """The network's outputs for ``X``, as float64."""
-        output = predict_in_batches(self._predict_function, self._validate_input(X))
+        output = predict_in_batches(
+            self._predict_function, self._validate_input(X), dtype=self._input_dtype
+        )
         return output.astype(np.float64)
 
     # ------------------------------------------------------------ persistence
@@ -707,20 +714,24 @@ def _plain(values):
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def _float_dtypes_for(X):
-    """The dtypes ``validate_data`` may return for ``X``: float32 or float64 as
-    given (no copy), other numeric arrays straight to float32 (exact enough and
-    never out of range), lists and object arrays through float64, so that values
-    beyond float32's range are reported by ``_as_float`` instead of
-    overflowing."""
+def _validation_dtype(X):
+    """The dtypes ``validate_data`` may return for ``X``, so that it copies
+    nothing it need not: integer and boolean arrays (uint8 images, memmaps)
+    keep their dtype and are cast batch by batch as the network reads them;
+    float32 and float64 stay as given; lists and object arrays go through
+    float64, so that values beyond float32's range are reported by
+    ``_as_network_input`` instead of overflowing."""
     kind = getattr(getattr(X, "dtype", None), "kind", None)
-    return (np.float32, np.float64) if kind in ("f", "i", "u", "b") else np.float64
+    if kind in ("i", "u", "b"):
+        return None
+    return (np.float32, np.float64) if kind == "f" else np.float64
 
 
-def _as_float(X, dtype):
-    """``X`` as ``dtype``, refusing values that float32 cannot hold (instead of
-    silently turning them into infinities)."""
-    if X.dtype == dtype:
+def _as_network_input(X, dtype):
+    """``X`` for the network: integer and boolean arrays as they are (cast per
+    batch, never copied whole), floats as ``dtype``, refusing values that
+    float32 cannot hold (instead of silently turning them into infinities)."""
+    if X.dtype == dtype or X.dtype.kind in ("i", "u", "b"):
         return X
     if dtype == np.float32 and X.size:
         largest = max(X.max(), -X.min())  # no temporary copy of X

@@ -37,6 +37,7 @@ class BaseCNN(BaseKerasEstimator):
         "batch_normalization": ["boolean"],
         "augmentation": ["boolean"],
         "image_shape": [tuple, list, None],
+        "input_scale": [Interval(Real, 0, None, closed="neither"), None],
     }
 
     def __init__(
@@ -50,6 +51,7 @@ class BaseCNN(BaseKerasEstimator):
         batch_normalization=False,
         augmentation=False,
         image_shape=None,
+        input_scale=None,
         solver="adam",
         learning_rate="constant",
         learning_rate_init=0.001,
@@ -75,6 +77,7 @@ class BaseCNN(BaseKerasEstimator):
         self.batch_normalization = batch_normalization
         self.augmentation = augmentation
         self.image_shape = image_shape
+        self.input_scale = input_scale
         self.solver = solver
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
@@ -99,6 +102,7 @@ class BaseCNN(BaseKerasEstimator):
             self.image_shape_,
             n_outputs,
             output_activation=activation,
+            input_scale=self.input_scale,
             conv_filters=conv_filters,
             kernel_size=self.kernel_size,
             dense_units=dense_units,
@@ -232,6 +236,12 @@ class FashionCNNClassifier(KerasClassifierMixin, BaseCNN):
         of 3-D/4-D input; for 2-D input with ``s * s`` features a square
         ``(s, s, 1)`` image (784 gives 28x28); otherwise one row
         ``(1, n_features, 1)``, so any tabular data works.
+    input_scale : float, default=None
+        Factor by which the network multiplies its input, in a ``Rescaling``
+        layer that is part of the saved model: ``1/255`` trains on raw 0-255
+        pixels (e.g. a uint8 array or ``np.memmap``) as on ``X / 255``, with
+        no float copy of ``X`` (integer ``X`` is cast batch by batch). None
+        adds no layer.
     solver : {"adam", "sgd", "rmsprop"}, default="adam"
         Optimiser. ``"sgd"`` uses Nesterov momentum 0.9, like
         :class:`~sklearn.neural_network.MLPClassifier`'s default SGD.
@@ -383,6 +393,7 @@ class FashionCNNClassifier(KerasClassifierMixin, BaseCNN):
         batch_normalization=False,
         augmentation=False,
         image_shape=None,
+        input_scale=None,
         solver="adam",
         learning_rate="constant",
         learning_rate_init=0.001,
@@ -410,6 +421,7 @@ class FashionCNNClassifier(KerasClassifierMixin, BaseCNN):
             batch_normalization=batch_normalization,
             augmentation=augmentation,
             image_shape=image_shape,
+            input_scale=input_scale,
             solver=solver,
             learning_rate=learning_rate,
             learning_rate_init=learning_rate_init,
@@ -463,6 +475,9 @@ class CNNRegressor(KerasRegressorMixin, BaseCNN):
         change when the image is flipped or shifted.
     image_shape : tuple of int, default=None
         Layout of one row of ``X``; ``None`` infers it.
+    input_scale : float, default=None
+        Factor applied to the input inside the network (``1/255`` for raw
+        uint8 pixels); None adds no layer.
     solver : {"adam", "sgd", "rmsprop"}, default="adam"
         Optimiser.
     learning_rate : {"constant", "cosine"}, default="constant"

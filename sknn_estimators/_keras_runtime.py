@@ -57,7 +57,15 @@ def import_keras():
 
 
 def make_dataset(
-    X, y=None, sample_weight=None, *, batch_size, shuffle=False, seed=None, tuned=False
+    X,
+    y=None,
+    sample_weight=None,
+    *,
+    batch_size,
+    shuffle=False,
+    seed=None,
+    x_dtype=None,
+    tuned=False,
 ):
     """Batches of ``(X, y[, sample_weight])`` as a ``tf.data.Dataset``.
 
@@ -74,15 +82,20 @@ def make_dataset(
     ``benchmarks/bench_pipeline.py``).
 
     ``sample_weight``, when given, is scaled within each batch to sum to the
-    batch's size (see :func:`_normalised_weights`).
+    batch's size (see :func:`_normalised_weights`). ``x_dtype``, when given,
+    is the dtype each batch of ``X`` is cast to as it is gathered, so that
+    integer images (uint8, a memmap) stay in their own dtype, and on disk,
+    until a batch needs them.
     """
     import tensorflow as tf
 
     arrays = tuple(np.asarray(a) for a in (X, y, sample_weight) if a is not None)
-    dtypes = tuple(tf.as_dtype(a.dtype) for a in arrays)
+    x_dtype = np.dtype(arrays[0].dtype if x_dtype is None else x_dtype)
+    dtypes = (tf.as_dtype(x_dtype), *(tf.as_dtype(a.dtype) for a in arrays[1:]))
 
     def take(batch_indices):
         batch = tuple(a[batch_indices] for a in arrays)
+        batch = (batch[0].astype(x_dtype, copy=False), *batch[1:])
         if sample_weight is None:
             return batch
         return (*batch[:-1], _normalised_weights(batch[-1]))
@@ -251,8 +264,11 @@ def make_predict_function(model):
     return predict.get_concrete_function()
 
 
-def predict_in_batches(predict_function, X, batch_size=PREDICT_BATCH_SIZE):
+def predict_in_batches(predict_function, X, batch_size=PREDICT_BATCH_SIZE, dtype=None):
     """Apply ``predict_function`` to ``X`` in chunks and stack the float outputs.
+
+    Each chunk is cast to ``dtype`` (when given) as it is taken, so that integer
+    images are never copied whole.
 
     A lone row is computed as a batch of two copies of it: TensorFlow's CPU
     kernels take another path for one row (matrix-vector products) whose
@@ -263,6 +279,8 @@ def predict_in_batches(predict_function, X, batch_size=PREDICT_BATCH_SIZE):
     import tensorflow as tf
 
     def run(rows):
+        if dtype is not None:
+            rows = rows.astype(dtype, copy=False)
         if rows.shape[0] == 1:
             return predict_function(tf.convert_to_tensor(np.repeat(rows, 2, 0)))[
                 :1

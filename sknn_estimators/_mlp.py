@@ -201,11 +201,22 @@ def _make_preset(spec):
     __init__.__qualname__ = f"{spec.class_name}.__init__"
     __init__.__doc__ = f"Store the parameters; see :class:`{spec.class_name}`."
 
+    def save(self, path):
+        """Not available: see the error. (Keras estimators only.)"""
+        raise TypeError(
+            f"{spec.class_name} is a scikit-learn MLPClassifier; "
+            "sknn_estimators' save format holds Keras estimators only. Save it "
+            "with skops (skops.io.dump(est, path), loaded with skops.io.load, "
+            "which runs no code from the file), or with joblib/pickle, which run "
+            "code from the file when loading: load only files you trust."
+        )
+
     cls = type(
         spec.class_name,
         (MLPClassifier,),
         {
             "__init__": __init__,
+            "save": save,
             "__doc__": _preset_docstring(spec),
             "__module__": __name__,
             "__qualname__": spec.class_name,

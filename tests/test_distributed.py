@@ -2,9 +2,9 @@
 
 import joblib
 import pytest
-from distributed import Client, LocalCluster
 from sklearn.model_selection import GridSearchCV
 
+from tests.clusters import local_dask_client
 from tests.conftest import small_cnn
 
 GRID = {"epochs": [1, 6], "learning_rate_init": [0.003]}
@@ -15,16 +15,7 @@ def test_grid_search_on_a_local_dask_cluster_matches_n_jobs_1(digits):
     X, _, y, _ = digits
     X, y = X[:600], y[:600]
     serial = GridSearchCV(small_cnn(), GRID, cv=3, n_jobs=1).fit(X, y)
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_dask_client() as client:
         with joblib.parallel_backend("dask"):
             distributed = GridSearchCV(small_cnn(), GRID, cv=3, n_jobs=-1).fit(X, y)
         workers = client.run(lambda: __import__("os").getpid())

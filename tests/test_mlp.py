@@ -364,3 +364,10 @@ def test_importing_the_presets_does_not_import_tensorflow():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-W", "ignore::Warning", "-c", code], check=True)
+
+
+def test_save_of_a_preset_says_what_to_use_instead(tmp_path):
+    clf = DeepMLPClassifier(max_iter=5).fit([[0.0], [1.0]], [0, 1])
+    with pytest.raises(TypeError, match=r"skops\.io\.dump.*run code from the file"):
+        clf.save(tmp_path / "deep.sknn")
+    assert not (tmp_path / "deep.sknn").exists()

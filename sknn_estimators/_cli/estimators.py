@@ -93,10 +93,12 @@ def print_summary(estimator):
 
 
 def save(estimator, folder):
-    """Save a fitted estimator into ``folder``: ``model.sknn`` with its own
-    ``save`` (read it with :func:`sknn_estimators.load_model`), otherwise
-    ``model.joblib`` (read it with ``joblib.load``). Returns the path."""
-    if hasattr(estimator, "save"):
+    """Save a fitted estimator into ``folder``: ``model.sknn`` where it has
+    the persistence hooks of the Keras estimators (read it with
+    :func:`sknn_estimators.load_model`), otherwise ``model.joblib`` (read it
+    with ``joblib.load``, which runs code from the file: load only files you
+    trust). Returns the path."""
+    if hasattr(estimator, "_saved_state"):
         path = folder / "model.sknn"
         estimator.save(path)
         return path
