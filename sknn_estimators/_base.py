@@ -142,7 +142,15 @@ class BaseKerasEstimator(BaseEstimator):
         )
 
     def _fit(
-        self, X, y, sample_weight, *, incremental, validation_data=None, classes=None
+        self,
+        X,
+        y,
+        sample_weight,
+        *,
+        incremental,
+        validation_data=None,
+        classes=None,
+        fit_params=None,
     ):
         continuing = hasattr(self, "model_") and (incremental or self.warm_start)
         X, y = self._validate_training_data(X, y, reset=not continuing)
@@ -152,19 +160,22 @@ class BaseKerasEstimator(BaseEstimator):
         weights = self._training_weights(sample_weight, X, y_encoded)
 
         keras = import_keras()
+        options = self._training_options(
+            keras, X.shape[0], incremental=incremental, fit_params=fit_params or {}
+        )
         rng = check_random_state(self.random_state)
         model_seed, shuffle_seed, split_seed = (
             int(s) for s in rng.randint(_MAX_SEED, size=3)
         )
-        epochs = 1 if incremental else self.epochs
+        epochs = options["epochs"]
         val = None
         if validation_data is not None:
             val = self._encode_validation_data(validation_data)
-        elif self.early_stopping and not incremental:
+        elif options["validation_fraction"]:
             stratify = y_encoded if is_classifier(self) else None
             parts = train_test_split(
                 *(a for a in (X, y_encoded, weights) if a is not None),
-                test_size=self.validation_fraction,
+                test_size=options["validation_fraction"],
                 random_state=split_seed,
                 stratify=stratify,
             )
@@ -173,7 +184,7 @@ class BaseKerasEstimator(BaseEstimator):
             val = (X_val, y_val)
 
         if not continuing:
-            steps = self.epochs * math.ceil(X.shape[0] / self.batch_size)
+            steps = self.epochs * math.ceil(X.shape[0] / options["batch_size"])
             self.model_ = self._compiled_network(keras, model_seed, steps)
         if incremental and continuing:
             # A new shuffle order for each call, still fixed by random_state.
@@ -182,7 +193,7 @@ class BaseKerasEstimator(BaseEstimator):
             X,
             y_encoded,
             weights,
-            batch_size=self.batch_size,
+            batch_size=options["batch_size"],
             shuffle=self.shuffle,
             seed=shuffle_seed,
             x_dtype=self._input_dtype,
@@ -190,11 +201,11 @@ class BaseKerasEstimator(BaseEstimator):
         val_data = None
         if val is not None:
             val_data = make_dataset(
-                *val, batch_size=max(self.batch_size, 512), x_dtype=self._input_dtype
+                *val,
+                batch_size=options["validation_batch_size"],
+                x_dtype=self._input_dtype,
             )
-        callbacks = [copy.deepcopy(callback) for callback in self.callbacks or ()]
-        if not incremental:
-            callbacks.append(self._stopping_callback(keras))
+        callbacks = options["callbacks"]
         with InterruptFlag(self.model_) as interrupt:
             history = self.model_.fit(
                 train_data,
@@ -221,6 +232,23 @@ class BaseKerasEstimator(BaseEstimator):
                 stacklevel=3,
             )
         return self
+
+    def _training_options(self, keras, n_samples, *, incremental, fit_params):
+        """How ``_fit`` trains, as a dict: ``epochs``, ``batch_size``,
+        ``validation_fraction`` (None for no held-out split),
+        ``validation_batch_size`` and ``callbacks`` (the list given to
+        ``Model.fit``). ``fit_params`` are the extra arguments of ``fit``."""
+        callbacks = [copy.deepcopy(callback) for callback in self.callbacks or ()]
+        if not incremental:
+            callbacks.append(self._stopping_callback(keras))
+        held_out = self.early_stopping and not incremental
+        return {
+            "epochs": 1 if incremental else self.epochs,
+            "batch_size": self.batch_size,
+            "validation_fraction": self.validation_fraction if held_out else None,
+            "validation_batch_size": max(self.batch_size, 512),
+            "callbacks": callbacks,
+        }
 
     def _validate_training_data(self, X, y, *, reset):
         X, sample_shape = self._split_sample_shape(X)
@@ -294,6 +322,10 @@ class BaseKerasEstimator(BaseEstimator):
             )
             precision = "float32"
         self.precision_ = precision
+        return self._network(keras, seed=seed, steps=steps, precision=precision)
+
+    def _network(self, keras, *, seed, steps, precision):
+        """Return the compiled network to train (``precision`` is resolved)."""
         n_outputs, activation = self._output_layer()
         model = self._build_network(
             keras,
@@ -435,11 +467,11 @@ class BaseKerasEstimator(BaseEstimator):
 
     #: Fitted attributes that ``_saved_state`` writes for every estimator;
     #: subclasses and mixins list their own in their ``_fitted_attributes``.
-    _fitted_attributes = (
-        "n_features_in_",
-        "precision_",
-        "history_",
-        "n_iter_",
+    _fitted_attributes = ("n_features_in_", "precision_", "history_", "n_iter_")
+
+    #: The MLPClassifier-style history attributes that ``_record_history``
+    #: sets; an estimator that records its history otherwise sets it to ().
+    _history_attributes = (
         "loss_curve_",
         "validation_scores_",
         "best_validation_score_",
@@ -464,7 +496,7 @@ class BaseKerasEstimator(BaseEstimator):
         Keras model (names, types and values among themselves), then with the
         loaded model (values against the model). Subclasses extend it, calling
         ``super()``, with their own attributes."""
-        expected = set().union(
+        expected = set(cls._history_attributes).union(
             *(vars(k).get("_fitted_attributes", ()) for k in cls.__mro__)
         )
         extra = set(fitted) - expected - {"feature_names_in_"}
@@ -487,14 +519,15 @@ class BaseKerasEstimator(BaseEstimator):
             isinstance(k, str) and _is_float_list(v) for k, v in history.items()
         ):
             raise ValueError("history_ must map names to lists of numbers")
-        if not _is_float_list(fitted["loss_curve_"]):
-            raise ValueError("loss_curve_ must be a list of numbers")
-        scores = fitted["validation_scores_"]
-        if scores is not None and not _is_float_list(scores):
-            raise ValueError("validation_scores_ must be None or numbers")
-        for key in ("best_validation_score_", "best_loss_"):
-            if fitted[key] is not None and not _is_number(fitted[key]):
-                raise ValueError(f"{key} must be None or a number")
+        if "loss_curve_" in cls._history_attributes:
+            if not _is_float_list(fitted["loss_curve_"]):
+                raise ValueError("loss_curve_ must be a list of numbers")
+            scores = fitted["validation_scores_"]
+            if scores is not None and not _is_float_list(scores):
+                raise ValueError("validation_scores_ must be None or numbers")
+            for key in ("best_validation_score_", "best_loss_"):
+                if fitted[key] is not None and not _is_number(fitted[key]):
+                    raise ValueError(f"{key} must be None or a number")
         names = fitted.get("feature_names_in_")
         if names is not None and not (
             isinstance(names, np.ndarray)

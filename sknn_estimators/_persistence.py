@@ -46,14 +46,21 @@ def _savable_class(name):
     """The public sknn_estimators class called ``name`` that saves through the
     base class's hooks (``_saved_state`` / ``_from_saved_state``), or None.
 
-    Classes are looked up by name among the package's public names, so this
+    Classes are looked up by name among the public names of the package and
+    of :mod:`sknn_estimators.wrappers`, so this
     module imports no estimator module (no import cycle) and a file can name
     nothing else."""
     import sknn_estimators
+    import sknn_estimators.wrappers
 
-    if not isinstance(name, str) or name not in sknn_estimators.__all__:
+    if not isinstance(name, str):
         return None
-    cls = getattr(sknn_estimators, name)
+    for module in (sknn_estimators, sknn_estimators.wrappers):
+        if name in module.__all__:
+            cls = getattr(module, name)
+            break
+    else:
+        return None
     if not isinstance(cls, type) or not hasattr(cls, "_from_saved_state"):
         return None
     return cls

@@ -9,8 +9,10 @@ import importlib
 from sklearn.base import BaseEstimator
 from sklearn.neural_network import MLPClassifier
 
+from sknn_estimators.wrappers import BaseWrapper
+
 #: Public modules whose ``__all__`` lists estimators.
-PUBLIC_MODULES = ("sknn_estimators",)
+PUBLIC_MODULES = ("sknn_estimators", "sknn_estimators.wrappers")
 
 #: Small, fast settings of the Keras estimators for scikit-learn's checks.
 KERAS_TEST_PARAMS = dict(
@@ -39,6 +41,56 @@ KERAS_EXACT_WEIGHT_PARAMS = dict(
 )
 
 
+def dense_model(meta, compile_kwargs, hidden_units=16, learning_rate=0.03):
+    """A small Dense network for whatever target a wrapper was given, compiled
+    with the wrapper's optimizer (at ``learning_rate``), as scikeras' tutorials
+    build theirs from ``meta``."""
+    import keras
+
+    # Loss objects made here take the wrapper's precision (a string loss would
+    # be made by Keras at the first fit step, in float32).
+    target = meta["target_type_"] if "n_classes_" in meta else "continuous"
+    if target == "binary":
+        units, activation, loss = 1, "sigmoid", keras.losses.BinaryCrossentropy()
+    elif target == "multiclass":
+        units, activation = meta["n_classes_"], "softmax"
+        loss = keras.losses.SparseCategoricalCrossentropy()
+    elif target == "multilabel-indicator":
+        units, activation = meta["n_classes_"], "sigmoid"
+        loss = keras.losses.BinaryCrossentropy()
+    else:
+        units, activation = meta["n_outputs_"], "linear"
+        loss = keras.losses.MeanSquaredError()
+    model = keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            keras.layers.Dense(hidden_units, activation="relu"),
+            keras.layers.Dense(units, activation=activation),
+        ]
+    )
+    optimizer = compile_kwargs["optimizer"]
+    optimizer.learning_rate = learning_rate
+    model.compile(optimizer=optimizer, loss=loss)
+    return model
+
+
+#: Small settings of the wrappers for the checks: constructor arguments only
+#: (an extra or routed parameter is stored as an attribute not named in
+#: ``__init__``, which ``check_no_attributes_set_in_init`` refuses).
+WRAPPER_TEST_PARAMS = dict(
+    model=dense_model,
+    optimizer="adam",
+    batch_size=32,
+    epochs=20,
+    verbose=0,
+    random_state=0,
+)
+#: The wrappers' float64 full-batch configuration (see KERAS_EXACT_WEIGHT_PARAMS).
+WRAPPER_EXACT_WEIGHT_PARAMS = dict(
+    precision="float64", batch_size=-1, shuffle=False, optimizer="sgd"
+)
+
+
 def public_estimators():
     """Every public estimator class, found in the public modules' ``__all__``
     (scikit-learn's ``all_estimators`` pattern), sorted by name."""
@@ -46,6 +98,8 @@ def public_estimators():
     for module_name in PUBLIC_MODULES:
         module = importlib.import_module(module_name)
         for name in module.__all__:
+            if name.startswith("Base"):  # base classes, as all_estimators skips them
+                continue
             obj = getattr(module, name)
             if isinstance(obj, type) and issubclass(obj, BaseEstimator):
                 found[name] = obj
@@ -58,6 +112,8 @@ def _is_keras_estimator(cls):
 
 def small_instance(cls):
     """An instance of ``cls`` with settings that suit the checks' tiny data."""
+    if issubclass(cls, BaseWrapper):
+        return cls(**WRAPPER_TEST_PARAMS)
     if _is_keras_estimator(cls):
         return cls(**KERAS_TEST_PARAMS)
     if issubclass(cls, MLPClassifier):
@@ -68,4 +124,6 @@ def small_instance(cls):
 def exact_weight_config(estimator):
     """The parameters under which ``estimator``'s sample weights are exactly
     repeated rows, or None where its default configuration already is."""
+    if isinstance(estimator, BaseWrapper):
+        return WRAPPER_EXACT_WEIGHT_PARAMS
     return KERAS_EXACT_WEIGHT_PARAMS if _is_keras_estimator(type(estimator)) else None

@@ -12,6 +12,7 @@ import pytest
 import sknn_estimators
 import sknn_estimators.datasets
 import sknn_estimators.plotting
+import sknn_estimators.wrappers
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 API_PAGE = DOCS / "api.rst"
@@ -22,7 +23,12 @@ GENERATED = ("_build", "generated", "auto_examples")
 def public_names():
     """The full dotted name of every public object, from the ``__all__`` lists."""
     names = []
-    for module in (sknn_estimators, sknn_estimators.datasets, sknn_estimators.plotting):
+    for module in (
+        sknn_estimators,
+        sknn_estimators.datasets,
+        sknn_estimators.plotting,
+        sknn_estimators.wrappers,
+    ):
         names += [f"{module.__name__}.{name}" for name in module.__all__]
     return names
 

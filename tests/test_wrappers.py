@@ -1,0 +1,475 @@
+"""sknn_estimators.wrappers: scikeras' API on the shared core, on tiny data."""
+
+import random
+
+import keras
+import numpy as np
+import pytest
+from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sknn_estimators.wrappers import KerasClassifier, KerasRegressor
+
+QUIET = dict(verbose=0, random_state=0)
+#: Enough training for the tiny data to be learned.
+FAST = dict(optimizer="adam", optimizer__learning_rate=0.03, epochs=30)
+
+
+def mlp(meta, hidden_layer_sizes=(8,), output_units=None, activation=None):
+    """An MLP for the target in ``meta``, as in scikeras' tutorials."""
+    target = meta["target_type_"] if "n_classes_" in meta else "continuous"
+    if output_units is None:
+        if target == "continuous":
+            output_units = meta["n_outputs_"]
+        else:
+            output_units = 1 if target == "binary" else meta["n_classes_"]
+    if activation is None:
+        activation = {
+            "binary": "sigmoid",
+            "multiclass": "softmax",
+            "multilabel-indicator": "sigmoid",
+        }.get(target, "linear")
+    layers = [keras.Input((meta["n_features_in_"],))]
+    layers += [
+        keras.layers.Dense(units, activation="relu") for units in hidden_layer_sizes
+    ]
+    layers.append(keras.layers.Dense(output_units, activation=activation))
+    return keras.Sequential(layers)
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.randn(160, 4).astype(np.float32)
+    y_multi = np.digitize(X[:, 0] + 0.5 * X[:, 1], [-0.5, 0.5])  # 3 classes
+    y_binary = (X[:, 0] > 0).astype(int)
+    y_reg = X @ np.array([1.0, -2.0, 0.5, 0.0]) + 0.1
+    return X, y_binary, y_multi, y_reg
+
+
+def test_is_classifier_and_regressor():
+    assert is_classifier(KerasClassifier(mlp))
+    assert is_regressor(KerasRegressor(mlp))
+    assert not is_classifier(KerasRegressor(mlp))
+
+
+def test_model_arguments_from_params_and_routing(data):
+    X, y, _, _ = data
+    seen = {}
+
+    def get_model(hidden_layer_sizes, dropout, meta, compile_kwargs):
+        seen.update(hidden=hidden_layer_sizes, dropout=dropout, meta=meta)
+        seen["compile_kwargs"] = compile_kwargs
+        return mlp(meta, hidden_layer_sizes)
+
+    clf = KerasClassifier(
+        get_model,
+        hidden_layer_sizes=(4,),
+        model__hidden_layer_sizes=(5, 3),
+        dropout=0.1,
+        loss="binary_crossentropy",
+        epochs=1,
+        **QUIET,
+    )
+    assert clf.get_params()["hidden_layer_sizes"] == (4,)
+    clf.fit(X, y)
+    assert seen["hidden"] == (5, 3)  # the routed name wins, as in scikeras
+    assert seen["dropout"] == 0.1
+    assert seen["meta"]["n_features_in_"] == 4
+    assert seen["meta"]["target_type_"] == "binary"
+    assert list(seen["meta"]["classes_"]) == [0, 1]
+    assert seen["meta"]["n_classes_"] == 2
+    assert isinstance(seen["compile_kwargs"]["optimizer"], keras.optimizers.RMSprop)
+    assert [layer.units for layer in clf.model_.layers] == [5, 3, 1]
+
+    clf.set_params(model__hidden_layer_sizes=(2,), hidden_layer_sizes=(9,))
+    twin = clone(clf)
+    assert twin.get_params()["model__hidden_layer_sizes"] == (2,)
+    assert twin.hidden_layer_sizes == (9,)
+    with pytest.raises(ValueError, match="Invalid parameter"):
+        clf.set_params(not_a_parameter=1)
+
+
+@pytest.mark.parametrize(
+    "optimizer",
+    ["adam", keras.optimizers.Adam, "instance"],
+)
+def test_optimizer_string_class_instance_and_routing(data, optimizer):
+    X, y, _, _ = data
+    if optimizer == "instance":
+        optimizer = keras.optimizers.Adam(learning_rate=0.02)
+        routed = {}
+    else:
+        routed = {"optimizer__learning_rate": 0.02}
+    clf = KerasClassifier(
+        mlp,
+        optimizer=optimizer,
+        loss="binary_crossentropy",
+        epochs=1,
+        **routed,
+        **QUIET,
+    ).fit(X, y)
+    assert isinstance(clf.model_.optimizer, keras.optimizers.Adam)
+    assert clf.model_.optimizer is not optimizer
+    assert float(clf.model_.optimizer.learning_rate) == pytest.approx(0.02)
+
+
+def test_loss_class_with_routing_and_metrics(data):
+    X, _, y, _ = data
+
+    def logits_model(meta):
+        return mlp(meta, activation="linear")
+
+    clf = KerasClassifier(
+        logits_model,
+        loss=keras.losses.SparseCategoricalCrossentropy,
+        loss__from_logits=True,
+        metrics=["accuracy"],
+        epochs=2,
+        **QUIET,
+    ).fit(X, y)
+    assert clf.model_.loss.get_config()["from_logits"] is True
+    assert set(clf.history_) >= {"loss", "accuracy"}
+    assert len(clf.history_["loss"]) == 2
+
+
+def test_model_instance_is_copied_not_changed(data):
+    X, y, _, _ = data
+    user_model = mlp({"target_type_": "binary", "n_classes_": 2, "n_features_in_": 4})
+    before = [w.copy() for w in user_model.get_weights()]
+    clf = KerasClassifier(
+        user_model, loss="binary_crossentropy", epochs=2, **QUIET
+    ).fit(X, y)
+    assert clf.model_ is not user_model
+    for old, new in zip(before, user_model.get_weights(), strict=True):
+        np.testing.assert_array_equal(old, new)
+    assert clf.score(X, y) > 0
+
+
+def test_binary_one_sigmoid_and_two_softmax(data):
+    X, y, _, _ = data
+    labels = np.array(["no", "yes"])[y]
+    sigmoid = KerasClassifier(mlp, loss="binary_crossentropy", **FAST, **QUIET).fit(
+        X, labels
+    )
+    softmax = KerasClassifier(
+        mlp,
+        model__output_units=2,
+        model__activation="softmax",
+        loss="sparse_categorical_crossentropy",
+        **FAST,
+        **QUIET,
+    ).fit(X, labels)
+    for clf in (sigmoid, softmax):
+        proba = clf.predict_proba(X)
+        assert proba.shape == (len(X), 2)
+        np.testing.assert_allclose(proba.sum(axis=1), 1)
+        assert set(clf.predict(X)) <= {"no", "yes"}
+        assert clf.score(X, labels) > 0.8
+    assert list(sigmoid.classes_) == ["no", "yes"]
+
+
+@pytest.mark.parametrize(
+    "loss", ["sparse_categorical_crossentropy", "categorical_crossentropy"]
+)
+def test_multiclass_sparse_and_one_hot_loss(data, loss):
+    X, _, y, _ = data
+    clf = KerasClassifier(mlp, loss=loss, **FAST, **QUIET)
+    clf.fit(X, y)
+    assert clf.target_type_ == "multiclass"
+    assert clf.n_classes_ == 3
+    assert clf.predict_proba(X).shape == (len(X), 3)
+    assert clf.predict(X).shape == (len(X),)
+    assert clf.score(X, y) > 0.7
+
+
+def test_one_hot_targets_and_multilabel(data):
+    X, _, y, _ = data
+    one_hot = np.eye(3, dtype=int)[y]
+    clf = KerasClassifier(
+        mlp,
+        model__activation="softmax",
+        loss="categorical_crossentropy",
+        epochs=5,
+        **QUIET,
+    ).fit(X, one_hot)
+    assert clf.predict(X).shape == one_hot.shape
+    assert (clf.predict(X).sum(axis=1) == 1).all()
+
+    multilabel = np.c_[X[:, 0] > 0, X[:, 1] > 0, X[:, 2] > 0].astype(int)
+    clf = KerasClassifier(mlp, loss="binary_crossentropy", **FAST, **QUIET).fit(
+        X, multilabel
+    )
+    assert clf.target_type_ == "multilabel-indicator"
+    assert clf.predict(X).shape == multilabel.shape
+    proba = clf.predict_proba(X)
+    assert proba.shape == multilabel.shape and ((proba >= 0) & (proba <= 1)).all()
+    assert clf.score(X, multilabel) > 0.5
+
+
+def test_multi_output_regression(data):
+    X, _, _, y = data
+    Y = np.c_[y, -y]
+    reg = KerasRegressor(mlp, loss="mse", **FAST, **QUIET)
+    reg.fit(X, Y)
+    assert reg.n_outputs_ == 2
+    assert reg.predict(X).shape == (len(X), 2)
+    assert reg.score(X, Y) > 0.5
+    single = KerasRegressor(mlp, loss="mse", epochs=1, **QUIET).fit(X, y)
+    assert single.predict(X).shape == (len(X),)
+
+
+def test_warm_start_partial_fit_and_fit_kwargs(data):
+    X, y, _, _ = data
+    clf = KerasClassifier(mlp, loss="binary_crossentropy", epochs=2, **QUIET)
+    clf.fit(X, y, epochs=3)
+    assert clf.current_epoch == 3
+    first = clf.model_
+    clf.set_params(warm_start=True).fit(X, y)
+    assert clf.model_ is first and clf.current_epoch == 5
+    clf.partial_fit(X, y)
+    assert clf.current_epoch == 6
+
+    fresh = KerasClassifier(mlp, loss="sparse_categorical_crossentropy", **QUIET)
+    fresh.partial_fit(X[:20], y[:20] * 0, classes=[0, 1, 2])
+    assert list(fresh.classes_) == [0, 1, 2]
+    assert fresh.predict_proba(X).shape == (len(X), 3)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        clf.fit(X, y, not_a_fit_argument=1)
+
+
+def test_sample_weight_and_class_weight(data):
+    X, y, _, _ = data
+    params = dict(loss="binary_crossentropy", **FAST, **QUIET)
+    weighted = KerasClassifier(mlp, **params).fit(X, y, sample_weight=(y == 0) * 1.0)
+    assert (weighted.predict(X) == 0).mean() > 0.9
+    balanced = KerasClassifier(mlp, class_weight={0: 1.0, 1: 0.0}, **params).fit(X, y)
+    assert (balanced.predict(X) == 0).mean() > 0.9
+    with pytest.raises(InvalidParameterError):
+        KerasClassifier(mlp, class_weight="uniform", **params).fit(X, y)
+
+
+class Recorder(keras.callbacks.Callback):
+    epochs_seen = []
+
+    def __init__(self, tag="none"):
+        super().__init__()
+        self.tag = tag
+
+    def on_epoch_end(self, epoch, logs=None):
+        Recorder.epochs_seen.append((self.tag, epoch))
+
+
+def test_callbacks_instances_classes_and_routing(data):
+    X, y, _, _ = data
+    Recorder.epochs_seen.clear()
+    KerasClassifier(
+        mlp,
+        loss="binary_crossentropy",
+        epochs=2,
+        callbacks=[Recorder],
+        callbacks__tag="routed",
+        fit__callbacks=[Recorder("instance")],
+        **QUIET,
+    ).fit(X, y)
+    assert sorted(Recorder.epochs_seen) == [
+        ("instance", 0),
+        ("instance", 1),
+        ("routed", 0),
+        ("routed", 1),
+    ]
+    with pytest.raises(TypeError, match="callbacks"):
+        KerasClassifier(mlp, loss="binary_crossentropy", callbacks=[1], **QUIET).fit(
+            X, y
+        )
+
+
+def test_validation_split_records_validation_loss(data):
+    X, y, _, _ = data
+    clf = KerasClassifier(
+        mlp, loss="binary_crossentropy", epochs=2, validation_split=0.25, **QUIET
+    ).fit(X, y)
+    assert len(clf.history_["val_loss"]) == 2
+
+
+def test_initialize_builds_without_training(data):
+    X, y, _, _ = data
+    params = dict(loss="binary_crossentropy", epochs=1, shuffle=False, **QUIET)
+    clf = KerasClassifier(mlp, **params)
+    assert not clf.initialized_
+    clf.initialize(X, y)
+    assert clf.initialized_ and clf.current_epoch == 0
+    assert clf.predict_proba(X[:3]).shape == (3, 2)
+    built = KerasClassifier(mlp, **params).initialize(X, y)
+    for a, b in zip(clf.model_.get_weights(), built.model_.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_error_messages_for_wrong_models(data):
+    X, _, y, _ = data
+    with pytest.raises(ValueError, match=r"output has 2 units, but y \(multiclass\)"):
+        KerasClassifier(
+            mlp, model__output_units=2, loss="sparse_categorical_crossentropy", **QUIET
+        ).fit(X, y)
+    with pytest.raises(TypeError, match="must return a keras.Model; it returned dict"):
+        KerasClassifier(lambda: {}, loss="mse", **QUIET).fit(X, y)
+    with pytest.raises(InvalidParameterError, match="'model'"):
+        KerasClassifier("not a model", **QUIET).fit(X, y)
+    with pytest.raises(TypeError, match="`model` must be a keras.Model"):
+        KerasClassifier(None, **QUIET).fit(X, y)
+    with pytest.raises(ValueError, match="needs a loss"):
+        KerasClassifier(mlp, **QUIET).fit(X, y)
+
+
+def test_random_state_is_scoped_to_the_fit(data):
+    """A seeded fit repeats, leaves no process-wide state, and an unseeded fit
+    afterwards works and differs (scikeras' TF_DETERMINISTIC_OPS bug)."""
+    import os
+
+    X, y, _, _ = data
+
+    def with_dropout(meta):
+        return keras.Sequential(
+            [
+                keras.Input((4,)),
+                keras.layers.Dense(8, activation="relu"),
+                keras.layers.Dropout(0.3),
+                keras.layers.Dense(1, activation="sigmoid"),
+            ]
+        )
+
+    params = dict(loss="binary_crossentropy", epochs=2, verbose=0)
+    state = random.getstate()
+    a = KerasClassifier(with_dropout, random_state=1, **params).fit(X, y)
+    assert random.getstate() == state
+    assert "TF_DETERMINISTIC_OPS" not in os.environ
+    b = KerasClassifier(with_dropout, random_state=1, **params).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    c = KerasClassifier(with_dropout, **params).fit(X, y)
+    d = KerasClassifier(with_dropout, **params).fit(X, y)
+    assert not np.array_equal(c.predict_proba(X), d.predict_proba(X))
+    assert keras.config.floatx() == "float32"
+
+
+@keras.saving.register_keras_serializable(package="sknn_tests")
+class Scale(keras.layers.Layer):
+    """A custom layer, registered with Keras' serialization."""
+
+    def __init__(self, factor=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def call(self, x):
+        return x * self.factor
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+def custom_model(meta):
+    return keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            Scale(0.5),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(meta["n_classes_"], activation="softmax"),
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def fitted_custom(data):
+    X, _, y, _ = data
+    labels = np.array(["a", "b", "c"])[y]
+    return KerasClassifier(
+        custom_model, loss="sparse_categorical_crossentropy", epochs=2, **QUIET
+    ).fit(X, labels)
+
+
+def test_pickle_and_clone_with_a_custom_layer(data, fitted_custom):
+    import pickle
+
+    X = data[0]
+    twin = pickle.loads(pickle.dumps(fitted_custom))
+    np.testing.assert_array_equal(twin.predict_proba(X), fitted_custom.predict_proba(X))
+    assert isinstance(twin.model_.layers[0], Scale)
+    fresh = clone(fitted_custom)
+    assert not fresh.initialized_ and fresh.get_params()["model"] is custom_model
+
+
+def test_save_and_load_model_in_safe_mode(data, fitted_custom, tmp_path):
+    from sknn_estimators import load_model
+
+    X, _, _, y_reg = data
+    path = tmp_path / "clf.sknn"
+    fitted_custom.save(path)
+    loaded = load_model(path)
+    assert type(loaded) is KerasClassifier
+    np.testing.assert_array_equal(loaded.predict(X), fitted_custom.predict(X))
+    np.testing.assert_array_equal(
+        loaded.predict_proba(X), fitted_custom.predict_proba(X)
+    )
+    assert loaded.get_params()["model"] is None  # a function is not saved
+    assert list(loaded.classes_) == ["a", "b", "c"]
+    assert loaded.history_ == fitted_custom.history_
+
+    reg = KerasRegressor(
+        mlp, loss=keras.losses.MeanSquaredError, epochs=1, **QUIET
+    ).fit(X, np.c_[y_reg, y_reg])
+    with pytest.warns(UserWarning, match=r"\['loss', 'model'\] are Python objects"):
+        reg.save(tmp_path / "reg.sknn")
+    loaded = load_model(tmp_path / "reg.sknn")
+    np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
+
+
+def test_grid_search_routes_sample_weight_then_an_unseeded_fit(data):
+    """A seeded search, then an unseeded fit, in one process; sample_weight
+    reaches fit through metadata routing."""
+    import sklearn
+    from sklearn.model_selection import GridSearchCV
+
+    X, y, _, _ = data
+    clf = KerasClassifier(mlp, loss="binary_crossentropy", epochs=1, **QUIET)
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf.set_fit_request(sample_weight=True).set_score_request(sample_weight=False)
+        search = GridSearchCV(clf, {"model__hidden_layer_sizes": [(4,), (8,)]}, cv=2)
+        search.fit(X, y, sample_weight=np.ones(len(y)))
+    assert search.best_estimator_.model__hidden_layer_sizes in [(4,), (8,)]
+    KerasClassifier(mlp, loss="binary_crossentropy", epochs=1, verbose=0).fit(X, y)
+
+
+def test_a_model_instance_clones_and_pickles(data):
+    import pickle
+
+    X, y, _, _ = data
+    user_model = mlp({"target_type_": "binary", "n_classes_": 2, "n_features_in_": 4})
+    clf = KerasClassifier(user_model, loss="binary_crossentropy", epochs=1, **QUIET)
+    assert clone(clf).model is not user_model
+    clf.fit(X, y)
+    twin = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(twin.predict_proba(X), clf.predict_proba(X))
+
+
+class Doubled(KerasRegressor):
+    """A regressor with its own feature encoder, as in scikeras' guide."""
+
+    @property
+    def feature_encoder(self):
+        from sklearn.preprocessing import FunctionTransformer
+
+        return FunctionTransformer(lambda X: 2 * X)
+
+
+def test_the_feature_encoder_can_be_overridden(data):
+    X, _, _, y = data
+    seen = {}
+
+    def first_layer_input(meta):
+        model = mlp(meta)
+        seen["meta"] = meta
+        return model
+
+    reg = Doubled(first_layer_input, loss="mse", epochs=1, **QUIET).fit(X, y)
+    np.testing.assert_array_equal(reg.feature_encoder_.transform(X[:2]), 2 * X[:2])
+    assert reg.predict(X).shape == (len(X),)
+    assert "feature_encoder_" in seen["meta"] and "target_encoder_" in seen["meta"]
