@@ -33,6 +33,7 @@ from sknn_estimators._keras_runtime import (
     STEPS_PER_EXECUTION,
     InterruptFlag,
     bfloat16_supported,
+    build_training_state,
     import_keras,
     make_dataset,
     make_predict_function,
@@ -186,6 +187,9 @@ class BaseKerasEstimator(BaseEstimator):
         if not continuing:
             steps = self.epochs * math.ceil(X.shape[0] / options["batch_size"])
             self.model_ = self._compiled_network(keras, model_seed, steps)
+            build_training_state(
+                self.model_, X[:2].astype(self._input_dtype), y_encoded[:2]
+            )
         if incremental and continuing:
             # A new shuffle order for each call, still fixed by random_state.
             shuffle_seed = (shuffle_seed + self.n_iter_) % _MAX_SEED
