@@ -35,6 +35,7 @@ from sknn_estimators._keras_runtime import (
     bfloat16_supported,
     build_training_state,
     import_keras,
+    limit_steps_per_execution,
     make_dataset,
     make_predict_function,
     model_from_bytes,
@@ -187,6 +188,9 @@ class BaseKerasEstimator(BaseEstimator):
         if not continuing:
             steps = self.epochs * math.ceil(X.shape[0] / options["batch_size"])
             self.model_ = self._compiled_network(keras, model_seed, steps)
+            limit_steps_per_execution(
+                self.model_, math.ceil(X.shape[0] / options["batch_size"])
+            )
             build_training_state(
                 self.model_, X[:2].astype(self._input_dtype), y_encoded[:2]
             )

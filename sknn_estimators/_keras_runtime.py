@@ -21,6 +21,11 @@ PREDICT_BATCH_SIZE = 512
 #: per epoch. The weights after each epoch are those of one step at a time.
 STEPS_PER_EXECUTION = 8
 
+#: Calls of Keras' training function an epoch makes at least, where it has
+#: that many batches: ``steps_per_execution`` is lowered for small data sets
+#: (see :func:`limit_steps_per_execution`).
+MIN_CALLS_PER_EPOCH = 4
+
 #: Batches the input pipeline gathers in parallel, and keeps ready ahead of the
 #: training step. Fixed numbers instead of tf.data's autotuning: with autotuning
 #: on, many epochs ran on one core instead of two (about 2,800
@@ -227,6 +232,24 @@ def build_training_state(model, x, y):
     model.optimizer.build(model.trainable_variables)
     model.compute_metrics(x, y, model(x, training=False))
     model.reset_metrics()
+
+
+def limit_steps_per_execution(model, batches_per_epoch):
+    """Lower ``model.steps_per_execution`` so that an epoch of
+    ``batches_per_epoch`` batches makes at least ``MIN_CALLS_PER_EPOCH`` calls
+    of Keras' training function (never below 1; never raised).
+
+    Only small data sets are affected (fewer than 32 batches an epoch), where
+    grouping batches saves next to nothing. It matters there because each new
+    model brings a new traced training function, and TensorFlow counts the
+    traces of all of them together (its detector keys on the code of Keras'
+    training loop, not on the model): fits of one or two calls each, as in a
+    grid search on a small data set, looked to it like one function traced
+    again and again, and it logged "triggered tf.function retracing"
+    warnings. The weights are the same for any grouping.
+    """
+    limit = max(1, batches_per_epoch // MIN_CALLS_PER_EPOCH)
+    model.steps_per_execution = min(model.steps_per_execution, limit)
 
 
 def bfloat16_supported():
