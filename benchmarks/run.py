@@ -69,6 +69,8 @@ SETTINGS = {
             "max_iter": 0,
         },
         "memory": {"rounds": 1, "n_rows": 60000},
+        "out_of_core": {"rounds": 1, "n_rows": 1_000_000, "n_in_memory": 100_000},
+        "many_fits": {"rounds": 1, "n_fits": 200},
         "import": {"rounds": 15},
     },
     "quick": {
@@ -88,6 +90,8 @@ SETTINGS = {
             "max_iter": 10,
         },
         "memory": {"rounds": 1, "n_rows": 6000},
+        "out_of_core": {"rounds": 1, "n_rows": 20_000, "n_in_memory": 5_000},
+        "many_fits": {"rounds": 1, "n_fits": 20},
         "import": {"rounds": 3},
     },
 }
@@ -99,6 +103,10 @@ FIT_CONTENDERS = ("keras", "ours", "ours_bf16", "scikeras", "keras_wrapper")
 PREDICT_CONTENDERS = ("ours", "keras", "scikeras", "keras_wrapper")
 CNN_ACCURACY_CONTENDERS = ("notebook_cnn", "regularised_cnn", "notebook_cnn_bf16")
 MEMORY_CONTENDERS = ("keras_tiny", "ours_tiny", "ours", "keras")
+OUT_OF_CORE_CONTENDERS = ("keras_tiny", "memmap", "in_memory_float32")
+MANY_FITS_CONTENDERS = ("ours", "keras")
+#: Out-of-core target: peak anonymous memory above the framework baseline.
+OUT_OF_CORE_LIMIT_BYTES = 400 * 2**20
 
 LABELS = {
     "ours": "sknn_estimators `FashionCNNClassifier`",
@@ -114,7 +122,7 @@ LABELS = {
     "keras_tiny": "framework baseline: plain Keras, same network, 1 step on 64 images",
     "ours_tiny": "`FashionCNNClassifier`, 1 step on 64 images",
 }
-TIMEOUTS = {"accuracy": 3600, "memory": 1800}
+TIMEOUTS = {"accuracy": 3600, "memory": 1800, "out_of_core": 3600, "many_fits": 3600}
 
 
 # ------------------------------------------------------------- processes
@@ -149,6 +157,35 @@ def run_worker(case, contender, options, env):
     }
 
 
+def run_out_of_core(runner, data_home, settings):
+    """Write the uint8 memmap once into a temporary folder (the base images
+    tiled with small random shifts), run the contenders on it, delete it."""
+    import tempfile
+
+    import numpy as np
+
+    from benchmarks import _scaling
+
+    X, _, _ = _data.load(data_home)
+    side = int(round(X.shape[1] ** 0.5))
+    base = np.rint(X * (255 if side == 28 else 16)).astype(np.uint8)
+    base = base.reshape(-1, side, side)
+    with tempfile.TemporaryDirectory(prefix="sknn-out-of-core-") as folder:
+        path = os.path.join(folder, "images.npy")
+        _scaling.write_shifted_images(path, base, settings["n_rows"])
+        runner.log(
+            f"out_of_core: wrote {settings['n_rows']:,} uint8 images "
+            f"({os.path.getsize(path) / 2**20:,.0f} MiB) to {path}"
+        )
+
+        options = ["--memmap", path, "--n-rows", settings["n_in_memory"]]
+        options += ["--data-home", data_home or "digits"]
+        runs = runner.rounds(
+            "out_of_core", OUT_OF_CORE_CONTENDERS, options, settings["rounds"]
+        )
+    return runs
+
+
 def worker_env():
     env = dict(os.environ)
     env.setdefault("KERAS_BACKEND", "tensorflow")
@@ -177,6 +214,23 @@ def summary_of(result):
         return f"accuracy {accuracy:.2f}%, fit {result['fit_seconds']:.1f} s"
     if case == "memory":
         return f"peak RSS {result['peak_rss_bytes'] / 2**20:.0f} MiB"
+    if case == "out_of_core":
+        peak = result["peak"]
+        text = (
+            f"peak anon {peak['anon'] / 2**20:.0f} MiB, file {peak['file'] / 2**20:.0f}"
+        )
+        if "fit_images_per_s" in result:
+            text += (
+                f" MiB; fit {result['fit_images_per_s']:.0f} images/s, predict "
+                f"{result['predict_images_per_s']:.0f} images/s"
+            )
+        return text
+    if case == "many_fits":
+        return (
+            f"{result['n_fits']} fits: {result['rss_after_first'] / 2**20:.0f} -> "
+            f"{result['rss_after_last'] / 2**20:.0f} MiB, "
+            f"{result['growth_per_fit_bytes'] / 2**20:.2f} MiB per fit"
+        )
     return json.dumps(result)[:200]
 
 
@@ -604,6 +658,59 @@ def compute_targets(report):
             )
         )
 
+    out_of_core = cases.get("out_of_core", {}).get("runs", {})
+    if out_of_core:
+        memmap = ok(out_of_core.get("memmap", []))
+        base = ok(out_of_core.get("keras_tiny", []))
+        in_memory = ok(out_of_core.get("in_memory_float32", []))
+        if memmap and base:
+            excess = memmap[0]["peak"]["anon"] - base[0]["peak"]["anon"]
+            rates = ""
+            if in_memory:
+                rates = (
+                    f"; in-memory float32 ({in_memory[0]['n_rows']:,} rows): fit "
+                    f"{in_memory[0]['fit_images_per_s']:.0f}, predict "
+                    f"{in_memory[0]['predict_images_per_s']:.0f} images/s"
+                )
+            targets.append(
+                target(
+                    "Out-of-core: uint8 memmap of "
+                    f"{memmap[0]['n_rows']:,} images, fit 1 epoch + predict: peak "
+                    "anonymous RSS - framework baseline",
+                    excess / 2**20,
+                    f"<= {OUT_OF_CORE_LIMIT_BYTES // 2**20} MiB",
+                    excess <= OUT_OF_CORE_LIMIT_BYTES,
+                    "MiB",
+                    f"X on disk {memmap[0]['x_nbytes'] / 2**20:,.0f} MiB "
+                    f"(float32 copy would be {4 * memmap[0]['x_nbytes'] / 2**20:,.0f}"
+                    f" MiB); memmap fit {memmap[0]['fit_images_per_s']:.0f}, predict "
+                    f"{memmap[0]['predict_images_per_s']:.0f} images/s{rates}; "
+                    "file-backed pages of the memmap (page cache, reclaimable) "
+                    f"peaked at {memmap[0]['peak']['file'] / 2**20:,.0f} MiB",
+                )
+            )
+    many_fits = cases.get("many_fits", {}).get("runs", {})
+    if many_fits and ok(many_fits.get("ours", [])) and ok(many_fits.get("keras", [])):
+        ours = ok(many_fits["ours"])[0]
+        keras = ok(many_fits["keras"])[0]
+        ratio = ours["growth_per_fit_bytes"] / keras["growth_per_fit_bytes"]
+        targets.append(
+            target(
+                f"Many fits: memory growth per fit over {ours['n_fits']} fits in one "
+                "process (ours / plain Keras)",
+                ratio,
+                "<= 0.5",
+                ratio <= 0.5,
+                "x",
+                f"ours {ours['growth_per_fit_bytes'] / 2**20:.2f} MiB per fit "
+                f"({ours['rss_after_first'] / 2**20:.0f} -> "
+                f"{ours['rss_after_last'] / 2**20:.0f} MiB), plain Keras "
+                f"{keras['growth_per_fit_bytes'] / 2**20:.2f} MiB per fit "
+                f"({keras['rss_after_first'] / 2**20:.0f} -> "
+                f"{keras['rss_after_last'] / 2**20:.0f} MiB)",
+            )
+        )
+
     imports = cases.get("import")
     if imports:
         # Two estimates; the larger counts. (The wall-clock difference of two
@@ -1027,7 +1134,7 @@ def main(argv=None):
     )
     parser.add_argument(
         "--cases",
-        default="import,fit,predict,accuracy,memory,bf16_fallback",
+        default="import,fit,predict,accuracy,memory,out_of_core,many_fits,bf16_fallback",
         help="comma-separated subset of the cases, in this order",
     )
     parser.add_argument(
@@ -1123,6 +1230,14 @@ def main(argv=None):
         options = ["--n-rows", s["n_rows"]]
         runs = runner.rounds("memory", MEMORY_CONTENDERS, options, s["rounds"])
         report["cases"]["memory"] = {"runs": runs}
+    if "out_of_core" in cases_wanted:
+        s = settings["out_of_core"]
+        report["cases"]["out_of_core"] = {"runs": run_out_of_core(runner, data_home, s)}
+    if "many_fits" in cases_wanted:
+        s = settings["many_fits"]
+        options = ["--n-fits", s["n_fits"]]
+        runs = runner.rounds("many_fits", MANY_FITS_CONTENDERS, options, s["rounds"])
+        report["cases"]["many_fits"] = {"runs": runs}
     if "bf16_fallback" in cases_wanted:
         result = run_worker("bf16_fallback", "ours", [], env)
         log(f"bf16_fallback: {json.dumps(result)[:300]}")

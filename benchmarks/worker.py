@@ -42,7 +42,7 @@ import warnings
 
 import numpy as np
 
-from benchmarks import _data
+from benchmarks import _data, _scaling
 from benchmarks._configs import (
     BATCH_SIZE,
     CNN_SEED,
@@ -524,6 +524,47 @@ def case_env(args):
     }
 
 
+def case_out_of_core(args):
+    def load_base():
+        _, y, _ = _data.load(_data.resolve_data_home(args.data_home))
+        return None, y
+
+    return _scaling.case_out_of_core(
+        args, make_ours, lambda: PlainKeras(epochs=1), load_base
+    )
+
+
+def case_many_fits(args):
+    from sknn_estimators import FashionCNNClassifier
+
+    def ours(index, X, y):
+        estimator = FashionCNNClassifier(
+            conv_filters=(8,), dense_units=(16,), epochs=1, random_state=index
+        ).fit(X, y)
+        estimator.predict(X[:10])
+
+    def plain_keras(index, X, y):
+        keras = import_keras()
+        model = keras.Sequential(
+            [
+                keras.Input((8, 8, 1)),
+                keras.layers.Conv2D(8, 3, padding="same"),
+                keras.layers.LeakyReLU(0.1),
+                keras.layers.MaxPooling2D(2, padding="same"),
+                keras.layers.Flatten(),
+                keras.layers.Dense(16),
+                keras.layers.LeakyReLU(0.1),
+                keras.layers.Dense(10, activation="softmax"),
+            ]
+        )
+        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        images = X.reshape(-1, 8, 8, 1)
+        model.fit(images, y, epochs=1, batch_size=64, verbose=0)
+        model.predict(images[:10], verbose=0)
+
+    return _scaling.case_many_fits(args, ours, plain_keras)
+
+
 CASES = {
     "fit": case_fit,
     "predict": case_predict,
@@ -531,6 +572,8 @@ CASES = {
     "memory": case_memory,
     "bf16_fallback": case_bf16_fallback,
     "env": case_env,
+    "out_of_core": case_out_of_core,
+    "many_fits": case_many_fits,
 }
 
 
@@ -550,6 +593,8 @@ def main(argv=None):
     parser.add_argument("--n-bulk", type=int, default=5000)
     parser.add_argument("--bulk-repeats", type=int, default=3)
     parser.add_argument("--n-rows", type=int, default=60000)
+    parser.add_argument("--memmap", default=None, help="for 'out_of_core'")
+    parser.add_argument("--n-fits", type=int, default=200, help="for 'many_fits'")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     result = CASES[args.case](args)
