@@ -6,9 +6,10 @@ Usage::
 
     python -m benchmarks.bench_dask [--data-home PATH] [--n-rows 1000000]
 
-The array is uint8 28x28 images, one flattened image per row: the Fashion-MNIST subset (or the 8x8 digits,
-enlarged) tiled with a small random shift per block, made on the workers block
-by block, so that no process ever holds the whole array. A ``LocalCluster`` of
+The array is uint8 images, one flattened image per row: the 28x28
+Fashion-MNIST subset (or the 8x8 digits) tiled with a small random shift per
+block, made on the workers block by block, so that no process ever holds the
+whole array. A ``LocalCluster`` of
 2 single-threaded worker processes on 127.0.0.1 with ``--memory-limit`` each
 (below the array's size) runs
 
