@@ -34,6 +34,7 @@ from sknn_estimators._keras_runtime import (
     InterruptFlag,
     bfloat16_supported,
     build_training_state,
+    floatx_scope,
     import_keras,
     limit_steps_per_execution,
     make_dataset,
@@ -62,6 +63,8 @@ _COMPILE_KERAS_CLASSES = frozenset(
         ("keras.optimizers", "RMSprop"),
         ("keras.optimizers.schedules", "CosineDecay"),
         ("keras.metrics", "R2Score"),
+        ("keras.losses", "SparseCategoricalCrossentropy"),
+        ("keras.losses", "MeanSquaredError"),
     }
 )
 
@@ -342,13 +345,22 @@ class BaseKerasEstimator(BaseEstimator):
             dtype_policy=precision,
             seed=seed,
         )
-        model.compile(
-            optimizer=self._optimizer(keras, steps),
-            loss=self._loss,
-            metrics=[self._metric(keras)],
-            steps_per_execution=STEPS_PER_EXECUTION,
-        )
+        with floatx_scope(keras, "float64" if precision == "float64" else None):
+            model.compile(
+                optimizer=self._optimizer(keras, steps),
+                loss=self._loss_for(keras, precision),
+                metrics=[self._metric(keras)],
+                steps_per_execution=STEPS_PER_EXECUTION,
+            )
         return model
+
+    def _loss_for(self, keras, precision):
+        """The loss: its name, or in float64 an instance computing in float64
+        (Keras makes a named loss in float32, which cannot add float64 L2
+        penalties)."""
+        if precision != "float64":
+            return self._loss
+        return getattr(keras.losses, self._loss_class)(dtype="float64")
 
     def _optimizer(self, keras, steps):
         rate = self.learning_rate_init
@@ -581,6 +593,7 @@ class KerasClassifierMixin(ClassifierMixin):
     ``predict_proba`` and ``partial_fit(classes=...)``."""
 
     _loss = "sparse_categorical_crossentropy"
+    _loss_class = "SparseCategoricalCrossentropy"
     _score_name = "accuracy"
     _target_validation = {}
     _fitted_attributes = ("classes_",)
@@ -765,6 +778,7 @@ class KerasRegressorMixin(RegressorMixin):
     the validation score."""
 
     _loss = "mean_squared_error"
+    _loss_class = "MeanSquaredError"
     _score_name = "r2_score"
     _target_validation = {"y_numeric": True, "multi_output": True}
     _fitted_attributes = ("n_outputs_",)

@@ -4,6 +4,7 @@ Nothing here runs at ``import sknn_estimators``: TensorFlow costs seconds to
 import, and the MLP presets and data loaders do not need it.
 """
 
+import contextlib
 import os
 import re
 import sys
@@ -250,6 +251,20 @@ def limit_steps_per_execution(model, batches_per_epoch):
     """
     limit = max(1, batches_per_epoch // MIN_CALLS_PER_EPOCH)
     model.steps_per_execution = min(model.steps_per_execution, limit)
+
+
+@contextlib.contextmanager
+def floatx_scope(keras, floatx):
+    """Keras' default float type set to ``floatx`` inside the block only (None:
+    left as it is). Keras' ``compile`` gives its compiled loss that type, and
+    a float64 network's L2 penalties can only be added to a float64 loss."""
+    previous = keras.config.floatx()
+    if floatx is not None:
+        keras.config.set_floatx(floatx)
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(previous)
 
 
 def bfloat16_supported():

@@ -337,3 +337,15 @@ def test_integer_input_is_validated_without_a_float_copy(fitted_cnn, digits):
     np.testing.assert_allclose(
         proba, fitted_cnn.predict_proba(X.astype(np.float32)), rtol=1e-6
     )
+
+
+def test_float64_trains_with_an_l2_penalty_and_round_trips(digits, tmp_path):
+    X, _, y, _ = digits
+    clf = small_cnn(epochs=1, precision="float64", alpha=0.1, solver="sgd")
+    clf.fit(X[:100] / 16, y[:100])
+    assert clf.model_.layers[-1].compute_dtype == "float64"
+    clf.save(tmp_path / "f64.sknn")
+    twin = load_model(tmp_path / "f64.sknn")
+    np.testing.assert_array_equal(
+        twin.predict_proba(X[:20] / 16), clf.predict_proba(X[:20] / 16)
+    )
