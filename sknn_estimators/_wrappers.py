@@ -301,10 +301,11 @@ class BaseWrapper(BaseKerasEstimator):
             )
         batch_size = _batch_size(batch_size, n_samples)
         validation_batch_size = self.validation_batch_size or batch_size
+        validation_split = routed.get("validation_split", self.validation_split)
         return {
             "epochs": 1 if incremental else epochs,
             "batch_size": batch_size,
-            "validation_fraction": self.validation_split or None,
+            "validation_fraction": validation_split or None,
             "validation_batch_size": _batch_size(validation_batch_size, n_samples),
             "callbacks": self._make_callbacks(keras, "fit"),
         }

@@ -299,6 +299,11 @@ def test_validation_split_records_validation_loss(data):
         mlp, loss="binary_crossentropy", epochs=2, validation_split=0.25, **QUIET
     ).fit(X, y)
     assert len(clf.history_["val_loss"]) == 2
+    # Routed to fit, as scikeras' basic-usage tutorial does.
+    clf = KerasClassifier(
+        mlp, loss="binary_crossentropy", epochs=2, fit__validation_split=0.25, **QUIET
+    ).fit(X, y)
+    assert len(clf.history_["val_loss"]) == 2
 
 
 def test_initialize_builds_without_training(data):
