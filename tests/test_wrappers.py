@@ -572,7 +572,7 @@ def test_data_transformer_guide_multi_output_classifier(multi_output_data):
     # One row predicts as it does among others (traced inference, lists).
     np.testing.assert_allclose(clf.predict_proba(X[:1]), proba[:1], rtol=1e-5)
     # Trained longer, the two outputs are learned from their own labels.
-    clf.set_params(epochs=40, optimizer__learning_rate=0.01).fit(X, y)
+    clf.set_params(epochs=40).fit(X, y)
     assert clf.score(X, y) > 0.9
     assert len(clf.history_) == 3  # the loss, and each output's own loss
 
