@@ -17,7 +17,9 @@ from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelEncoder, StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
+from sknn_estimators._keras_runtime import bfloat16_supported
 from sknn_estimators.wrappers import KerasClassifier, KerasRegressor
+from tests.estimators import WRAPPER_EXACT_WEIGHT_PARAMS, dense_model
 
 QUIET = dict(verbose=0, random_state=0)
 #: Enough training for the tiny data to be learned.
@@ -643,3 +645,51 @@ def test_multi_output_regressor_with_dict_targets(data):
     reg = TwoHeadRegressor(get_model, loss="mse", **FAST, **QUIET).fit(X, y)
     assert reg.predict(X).shape == (len(X), 2)
     assert reg.score(X, y) > 0.8
+
+
+@pytest.mark.parametrize("estimator", ["classifier", "regressor"])
+def test_integer_weights_equal_repeated_rows_in_float32(data, estimator):
+    """In float32 with one batch and no shuffling, integer weights match
+    repeated rows to float rounding (exactly in float64: test_common.py)."""
+    X, _, y_multi, y_reg = data
+    y = y_multi if estimator == "classifier" else y_reg
+    cls = KerasClassifier if estimator == "classifier" else KerasRegressor
+    weight = np.random.RandomState(0).randint(0, 3, size=len(y))
+    config = {**WRAPPER_EXACT_WEIGHT_PARAMS, "precision": "float32", "epochs": 5}
+    params = dict(model=dense_model, **config, **QUIET)
+    weighted = cls(**params).fit(X, y, sample_weight=weight)
+    repeated = cls(**params).fit(np.repeat(X, weight, axis=0), np.repeat(y, weight))
+    method = "predict_proba" if estimator == "classifier" else "predict"
+    np.testing.assert_allclose(
+        getattr(weighted, method)(X),
+        getattr(repeated, method)(X),
+        atol=1e-5,
+        rtol=1e-5,
+    )
+    # The weights do change the fit: unweighted training gives another model.
+    plain = cls(**params).fit(X, y)
+    assert not np.allclose(getattr(plain, method)(X), getattr(weighted, method)(X))
+
+
+@pytest.mark.skipif(
+    not bfloat16_supported(), reason="this machine does not compute bfloat16 natively"
+)
+def test_mixed_bfloat16_wrapper_smoke(data):
+    X, _, y, _ = data
+    clf = KerasClassifier(
+        mlp,
+        loss="sparse_categorical_crossentropy",
+        precision="mixed_bfloat16",
+        **FAST,
+        **QUIET,
+    ).fit(X, y)
+    assert clf.precision_ == "mixed_bfloat16"
+    policies = {layer.dtype_policy.name for layer in clf.model_.layers}
+    assert policies == {"mixed_bfloat16"}
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-6)
+    np.testing.assert_allclose(clf.predict_proba(X[:1]), proba[:1], atol=1e-2)
+    assert clf.score(X, y) > 0.8
+    # The process-wide policy is left as it was.
+    assert keras.config.dtype_policy().name == "float32"
