@@ -586,9 +586,13 @@ def test_multi_output_validation_split_weights_and_pickle(multi_output_data):
     )
     clf.fit(X, y, sample_weight=np.linspace(0.5, 1.5, len(y)))
     assert len(clf.history_["val_loss"]) == 2
-    clone(clf).fit(X, y)
+    clone(clf).set_params(validation_split=0.0).fit(X, y, validation_data=(X, y))
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
+    fresh = clone(clf).initialize(X, y)
+    assert fresh.predict(X).shape == (100, 2)
+    clf.set_params(warm_start=True, validation_split=0.0).fit(X, y)
+    assert len(clf.history_["loss"]) == 4
 
 
 def test_multi_output_model_with_the_wrong_number_of_outputs(multi_output_data):
