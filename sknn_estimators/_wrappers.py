@@ -590,6 +590,23 @@ class BaseWrapper(BaseKerasEstimator):
         self._pickled_model = None
         return self
 
+    def _several_outputs(self):
+        """Whether the target encoder asks for a model with several outputs."""
+        return (getattr(self, "n_outputs_expected_", None) or 1) > 1
+
+    def _output_targets(self, encoded):
+        """The target encoder's list, tuple or dict of arrays (one per output
+        of the model), each as an array of the input dtype."""
+        structure = target_leaves(encoded)[1]
+        if structure is None:
+            raise TypeError(
+                f"The target_encoder of {type(self).__name__} sets "
+                f"n_outputs_expected_={self.n_outputs_expected_}, so its transform "
+                "must return a list, tuple or dict of arrays, one per output of "
+                f"the model; it returned {type(encoded).__name__}."
+            )
+        return map_targets(lambda a: np.asarray(a, dtype=self._input_dtype), encoded)
+
     def _set_target_metadata(self, y, encoder, classes=None):
         self.target_encoder_ = encoder.fit(y)
         self._set_metadata(self.target_encoder_)
@@ -835,8 +852,9 @@ class KerasClassifier(KerasClassifierMixin, BaseWrapper):
                 encoder.set_params(categories=[np.unique(classes)])
             self._set_target_metadata(y, encoder, classes)
         encoded = self.target_encoder_.transform(y)
-        # A list, tuple or dict for a model with several outputs: one array each.
-        return map_targets(lambda a: np.asarray(a, dtype=self._input_dtype), encoded)
+        if self._several_outputs():
+            return self._output_targets(encoded)
+        return np.asarray(encoded, dtype=self._input_dtype)
 
     def _class_weights(self, y_encoded):
         if getattr(self, "class_weight", None) is None:
@@ -987,10 +1005,8 @@ class KerasRegressor(KerasRegressorMixin, BaseWrapper):
         if reset:
             self._set_target_metadata(y, self.target_encoder)
         encoded = self.target_encoder_.transform(y)
-        if target_leaves(encoded)[1] is not None:  # several outputs
-            return map_targets(
-                lambda a: np.asarray(a, dtype=self._input_dtype), encoded
-            )
+        if self._several_outputs():
+            return self._output_targets(encoded)
         return KerasRegressorMixin._encode_targets(
             self, encoded, reset=False, validation=validation
         )

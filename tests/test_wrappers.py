@@ -607,6 +607,19 @@ def test_multi_output_model_with_the_wrong_number_of_outputs(multi_output_data):
     ):
         clf.fit(X, y)
 
+    class OneArray(MultiOutputTransformer):
+        def transform(self, y):
+            return np.column_stack(super().transform(y))
+
+    class OneArrayClassifier(MultiOutputClassifier):
+        @property
+        def target_encoder(self):
+            return OneArray()
+
+    clf = OneArrayClassifier(model=get_clf_model, **QUIET)
+    with pytest.raises(TypeError, match="n_outputs_expected_=2, so its transform"):
+        clf.fit(X, y)
+
 
 class DictTargets(BaseEstimator, TransformerMixin):
     """Regression targets as a dict keyed by the model's output names."""
