@@ -39,10 +39,12 @@ from sknn_estimators._keras_runtime import (
     limit_steps_per_execution,
     make_dataset,
     make_predict_function,
+    map_targets,
     model_from_bytes,
     model_to_bytes,
     predict_in_batches,
     progress_callbacks,
+    target_leaves,
 )
 from sknn_estimators._validation import not_numeric_error
 
@@ -177,15 +179,25 @@ class BaseKerasEstimator(BaseEstimator):
         if validation_data is not None:
             val = self._encode_validation_data(validation_data)
         elif options["validation_fraction"]:
-            stratify = y_encoded if is_classifier(self) else None
+            # Several targets (a model with several outputs) split as one
+            # array each, unstratified.
+            y_leaves, pack_y = target_leaves(y_encoded)
+            stratify = y_encoded if is_classifier(self) and pack_y is None else None
             parts = train_test_split(
-                *(a for a in (X, y_encoded, weights) if a is not None),
+                *(a for a in (X, *y_leaves, weights) if a is not None),
                 test_size=options["validation_fraction"],
                 random_state=split_seed,
                 stratify=stratify,
             )
-            X, X_val, y_encoded, y_val = parts[:4]
-            weights = parts[4] if weights is not None else None
+            X, X_val = parts[:2]
+            n_y = 2 * len(y_leaves)
+            y_parts = parts[2 : 2 + n_y]
+            weights = parts[2 + n_y] if weights is not None else None
+            y_encoded, y_val = y_parts[0::2], y_parts[1::2]
+            if pack_y is None:
+                y_encoded, y_val = y_encoded[0], y_val[0]
+            else:
+                y_encoded, y_val = pack_y(y_encoded), pack_y(y_val)
             val = (X_val, y_val)
 
         if not continuing:
@@ -195,7 +207,9 @@ class BaseKerasEstimator(BaseEstimator):
                 self.model_, math.ceil(X.shape[0] / options["batch_size"])
             )
             build_training_state(
-                self.model_, X[:2].astype(self._input_dtype), y_encoded[:2]
+                self.model_,
+                X[:2].astype(self._input_dtype),
+                map_targets(lambda a: a[:2], y_encoded),
             )
         if incremental and continuing:
             # A new shuffle order for each call, still fixed by random_state.
@@ -431,11 +445,12 @@ class BaseKerasEstimator(BaseEstimator):
             self.best_loss_ = min(self.loss_curve_)
 
     def _raw_predict(self, X):
-        """The network's outputs for ``X``, as float64."""
+        """The network's outputs for ``X``, as float64 (a list or dict of arrays
+        for a model with several outputs)."""
         output = predict_in_batches(
             self._predict_function, self._validate_input(X), dtype=self._input_dtype
         )
-        return output.astype(np.float64)
+        return map_targets(lambda a: a.astype(np.float64), output)
 
     # ------------------------------------------------------------ persistence
     def save(self, path):

@@ -153,6 +153,9 @@ def make_dataset(
 ):
     """Batches of ``(X, y[, sample_weight])`` as a ``tf.data.Dataset``.
 
+    ``y`` is one array, or a list, tuple or dict of arrays for a Keras model
+    with several outputs (a list becomes a tuple).
+
     Shuffling draws a new order every epoch from the op-level ``seed``, so a fit
     is repeatable without setting TensorFlow's global seed. Each batch is
     gathered from the NumPy arrays by index, so the arrays are neither copied
@@ -173,7 +176,10 @@ def make_dataset(
     """
     import tensorflow as tf
 
-    arrays = tuple(np.asarray(a) for a in (X, y, sample_weight) if a is not None)
+    y_leaves, pack_y = target_leaves(y)
+    arrays = tuple(
+        np.asarray(a) for a in (X, *y_leaves, sample_weight) if a is not None
+    )
     x_dtype = np.dtype(arrays[0].dtype if x_dtype is None else x_dtype)
     dtypes = (tf.as_dtype(x_dtype), *(tf.as_dtype(a.dtype) for a in arrays[1:]))
 
@@ -188,7 +194,10 @@ def make_dataset(
         batch = tf.numpy_function(take, [batch_indices], dtypes, stateful=False)
         for tensor, array in zip(batch, arrays, strict=True):
             tensor.set_shape((None, *array.shape[1:]))
-        return tuple(batch)
+        if pack_y is None:
+            return tuple(batch)
+        n_y = len(y_leaves)
+        return (batch[0], pack_y(batch[1 : 1 + n_y]), *batch[1 + n_y :])
 
     n_samples = arrays[0].shape[0]
     indices = tf.data.Dataset.range(n_samples)
@@ -204,6 +213,28 @@ def make_dataset(
     options.experimental_optimization.apply_default_optimizations = False
     options.autotune.enabled = tuned
     return dataset.with_options(options)
+
+
+def target_leaves(y):
+    """``(arrays, pack)``: the arrays of targets ``y`` and a function that
+    packs one value per array back into ``y``'s structure, for the several
+    outputs of a Keras model (a list, tuple or dict of arrays); ``pack`` is
+    None for one array (``[y]``) and for no targets (``[]``)."""
+    if isinstance(y, dict):
+        keys = list(y)
+        return [y[key] for key in keys], lambda v: dict(zip(keys, v, strict=True))
+    if isinstance(y, list | tuple):
+        return list(y), tuple  # tf.data keeps tuples as structures
+    return ([] if y is None else [y]), None
+
+
+def map_targets(function, y):
+    """``function`` applied to each array of ``y`` (one array, or a list, tuple
+    or dict of arrays for a model with several outputs), in ``y``'s structure."""
+    leaves, pack = target_leaves(y)
+    if pack is None:
+        return function(y)
+    return pack([function(leaf) for leaf in leaves])
 
 
 def _normalised_weights(weights):
@@ -437,7 +468,8 @@ def make_predict_function(model):
 
 
 def predict_in_batches(predict_function, X, batch_size=PREDICT_BATCH_SIZE, dtype=None):
-    """Apply ``predict_function`` to ``X`` in chunks and stack the float outputs.
+    """Apply ``predict_function`` to ``X`` in chunks and stack the float outputs
+    (each output's, for a model with several: a list or dict of arrays).
 
     Each chunk is cast to ``dtype`` (when given) as it is taken, so that integer
     images are never copied whole.
@@ -454,17 +486,22 @@ def predict_in_batches(predict_function, X, batch_size=PREDICT_BATCH_SIZE, dtype
         if dtype is not None:
             rows = rows.astype(dtype, copy=False)
         if rows.shape[0] == 1:
-            return predict_function(tf.convert_to_tensor(np.repeat(rows, 2, 0)))[
-                :1
-            ].numpy()
-        return predict_function(tf.convert_to_tensor(rows)).numpy()
+            output = predict_function(tf.convert_to_tensor(np.repeat(rows, 2, 0)))
+            return map_targets(lambda t: t[:1].numpy(), output)
+        return map_targets(
+            lambda t: t.numpy(), predict_function(tf.convert_to_tensor(rows))
+        )
 
     if X.shape[0] <= batch_size:
         return run(X)
     chunks = [
         run(X[start : start + batch_size]) for start in range(0, X.shape[0], batch_size)
     ]
-    return np.concatenate(chunks)
+    leaves, pack = target_leaves(chunks[0])
+    if pack is None:
+        return np.concatenate(chunks)
+    per_output = zip(*(target_leaves(chunk)[0] for chunk in chunks), strict=True)
+    return pack([np.concatenate(arrays) for arrays in per_output])
 
 
 def model_to_bytes(model):
