@@ -11,6 +11,7 @@ The target and feature encoders live in :mod:`sknn_estimators._wrapper_encoders`
 
 import contextlib
 import inspect
+import math
 import random as python_random
 import warnings
 from numbers import Integral, Real
@@ -259,7 +260,7 @@ class BaseWrapper(BaseKerasEstimator):
     # ------------------------------------------------------------------ hooks
     def _split_sample_shape(self, X):
         if isinstance(X, np.ndarray) and X.ndim > 2:
-            return X.reshape(X.shape[0], -1), X.shape[1:]
+            return X.reshape(X.shape[0], math.prod(X.shape[1:])), X.shape[1:]
         return X, None
 
     def _check_sample_shape(self, sample_shape):

@@ -15,17 +15,21 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
 
-from tests.estimators import public_estimators
+from tests.estimators import public_estimators, small_instance
 
 #: Short MLP fits; batch_size="auto" and no early stopping so that the fixture's
 #: 30 samples suit every preset (FashionMLPClassifier's batch of 128 would warn).
 MLP_SMALL = {"max_iter": 5, "batch_size": "auto", "early_stopping": False}
-KERAS_SMALL = dict(conv_filters=(2,), dense_units=(), epochs=1)
 
 
 def small(cls):
-    return cls(**(KERAS_SMALL if hasattr(cls, "_build_network") else MLP_SMALL))
+    """The checks' small instance (one epoch) of a Keras estimator, a short
+    MLP fit for the presets."""
+    if issubclass(cls, MLPClassifier):
+        return cls(**MLP_SMALL)
+    return small_instance(cls).set_params(epochs=1)
 
 
 ESTIMATORS = [small(cls) for cls in public_estimators()]
