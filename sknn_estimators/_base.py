@@ -42,6 +42,8 @@ from sknn_estimators._keras_runtime import (
     predict_in_batches,
     progress_callbacks,
 )
+from sknn_estimators._small_batch import ATTRIBUTE as SMALL_BATCH_ATTRIBUTE
+from sknn_estimators._small_batch import small_batch_predict
 from sknn_estimators._validation import not_numeric_error
 
 _MAX_SEED = np.iinfo(np.int32).max
@@ -415,10 +417,19 @@ class BaseKerasEstimator(BaseEstimator):
             self.best_loss_ = min(self.loss_curve_)
 
     def _raw_predict(self, X):
-        """The network's outputs for ``X``, as float64."""
-        output = predict_in_batches(
-            self._predict_function, self._validate_input(X), dtype=self._input_dtype
-        )
+        """The network's outputs for ``X``, as float64: small batches through
+        ONNX Runtime when the ``onnx`` extra is installed (see
+        :mod:`sknn_estimators._small_batch`), others through TensorFlow."""
+        X = self._validate_input(X)
+
+        def tensorflow_path(rows):
+            return predict_in_batches(
+                self._predict_function, rows, dtype=self._input_dtype
+            )
+
+        output = small_batch_predict(self, X, tensorflow_path)
+        if output is None:
+            output = tensorflow_path(X)
         return output.astype(np.float64)
 
     def export(self, path, format="onnx"):
@@ -586,6 +597,7 @@ class BaseKerasEstimator(BaseEstimator):
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_predict_function", None)
+        state.pop(SMALL_BATCH_ATTRIBUTE, None)
         if "model_" in state:
             # The .keras bytes of a fitted model are made once and kept until
             # the next fit, so pickling the same estimator again is cheap.

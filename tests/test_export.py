@@ -212,3 +212,82 @@ def test_pipeline_with_other_steps_is_refused(rows, tmp_path):
     with pytest.raises(NotExportableError, match=r"pca \(PCA\)") as info:
         export_pipeline(pipeline, tmp_path / "p", format="tf_saved_model")
     assert info.value.names == ["pca"]
+
+
+def tensorflow_path(estimator, X, monkeypatch):
+    """Predictions with the ONNX Runtime path turned off."""
+    with monkeypatch.context() as patch:
+        patch.setenv("SKNN_ESTIMATORS_ONNXRUNTIME", "0")
+        return expected(estimator, X)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("n_rows", [1, 7, 32])
+def test_small_batches_go_through_onnx_runtime(fitted, rows, kind, n_rows, monkeypatch):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("tf2onnx")
+    estimator, X = fitted[kind], rows[0][:n_rows]
+    calls = []
+    run = ort.InferenceSession.run
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(ort.InferenceSession, "run", counted)
+    got = expected(estimator, X)
+    assert calls, "a small batch did not use ONNX Runtime"
+    np.testing.assert_allclose(
+        got, tensorflow_path(estimator, X, monkeypatch), atol=1e-5, rtol=0
+    )
+
+
+def test_large_batches_keep_tensorflow(fitted, rows, monkeypatch):
+    ort = pytest.importorskip("onnxruntime")
+    cnn, X = fitted["cnn_classifier"], rows[0]
+    cnn.predict(X[:2])  # builds the session
+    monkeypatch.setattr(ort.InferenceSession, "run", None)  # would fail if used
+    assert cnn.predict_proba(X[:33]).shape == (33, 10)
+
+
+def test_a_row_does_not_depend_on_its_batch(fitted, rows):
+    cnn, X = fitted["cnn_classifier"], rows[0]
+    together = cnn.predict_proba(X[:5])
+    alone = np.vstack([cnn.predict_proba(X[i : i + 1]) for i in range(5)])
+    np.testing.assert_array_equal(together, alone)
+
+
+def test_session_survives_pickle_clone_and_save(fitted, rows, tmp_path):
+    import pickle
+
+    from sklearn.base import clone
+
+    from sknn_estimators import load_model
+
+    cnn, X = fitted["cnn_classifier"], rows[0][:3]
+    want = cnn.predict_proba(X)
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(cnn)).predict_proba(X), want
+    )
+    cnn.save(tmp_path / "m.sknn")
+    np.testing.assert_array_equal(
+        load_model(tmp_path / "m.sknn").predict_proba(X), want
+    )
+    assert clone(cnn).get_params() == cnn.get_params()
+
+
+def test_a_network_that_does_not_convert_falls_back(rows, monkeypatch, caplog):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("tf2onnx")
+    X, y = rows
+    cnn = FashionCNNClassifier(**TINY).fit(X, y)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("cannot load")
+
+    monkeypatch.setattr(ort, "InferenceSession", broken)
+    with caplog.at_level("DEBUG", logger="sknn_estimators._small_batch"):
+        got = [cnn.predict_proba(X[:4]) for _ in range(3)]
+    assert len(caplog.records) == 1
+    assert "keeps TensorFlow" in caplog.records[0].getMessage()
+    np.testing.assert_array_equal(got[0], tensorflow_path(cnn, X[:4], monkeypatch))
