@@ -42,7 +42,6 @@ from sknn_estimators._keras_runtime import (
     predict_in_batches,
     progress_callbacks,
 )
-from sknn_estimators._small_batch import ATTRIBUTE as SMALL_BATCH_ATTRIBUTE
 from sknn_estimators._small_batch import small_batch_predict
 from sknn_estimators._validation import not_numeric_error
 
@@ -597,7 +596,6 @@ class BaseKerasEstimator(BaseEstimator):
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_predict_function", None)
-        state.pop(SMALL_BATCH_ATTRIBUTE, None)
         if "model_" in state:
             # The .keras bytes of a fitted model are made once and kept until
             # the next fit, so pickling the same estimator again is cheap.

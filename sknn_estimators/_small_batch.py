@@ -11,15 +11,18 @@ The session is built on the first small batch after each fit, from Keras' own
 ONNX export of the network, and checked on those rows against the TensorFlow
 path. A network that does not convert, or whose outputs differ by more than
 :data:`TOLERANCE`, keeps the TensorFlow path: one debug log, no warning. The
-session is never pickled or saved; it is rebuilt when needed. Setting the
+session runs on one thread, is never pickled or saved, and is rebuilt when
+needed. Setting the
 environment variable ``SKNN_ESTIMATORS_ONNXRUNTIME=0`` turns the path off.
 """
 
+import functools
 import importlib.util
 import logging
 import os
 import tempfile
 import warnings
+import weakref
 
 import numpy as np
 
@@ -31,14 +34,20 @@ SMALL_BATCH = 32
 TOLERANCE = 1e-5
 ENV = "SKNN_ESTIMATORS_ONNXRUNTIME"
 _MODULES = ("onnxruntime", "onnx", "tf2onnx")
-#: The attribute of the estimator that holds ``(predict function, session)``.
-ATTRIBUTE = "_small_batch_session"
+#: estimator -> ``(predict function, session or None)``. Held outside the
+#: estimator, so that predict leaves its ``__dict__`` as it was (scikit-learn's
+#: ``check_dict_unchanged``) and pickling, cloning and saving never see it; a
+#: new fit makes a new predict function, and so a new session.
+_SESSIONS = weakref.WeakKeyDictionary()
 
 
 def engine_enabled():
     """Whether the ``onnx`` extra is installed and the path is not turned off."""
-    if os.environ.get(ENV, "1").strip() == "0":
-        return False
+    return os.environ.get(ENV, "1").strip() != "0" and _installed()
+
+
+@functools.cache
+def _installed():
     return all(importlib.util.find_spec(name) is not None for name in _MODULES)
 
 
@@ -53,13 +62,12 @@ def small_batch_predict(estimator, X, reference):
         return None
     if getattr(estimator, "precision_", "float32") != "float32":
         return None
-    cached = estimator.__dict__.get(ATTRIBUTE)
+    cached = _SESSIONS.get(estimator)
     if cached is not None and cached[0] is estimator._predict_function:
         session = cached[1]
         return None if session is None else session.run(X)
-    expected = reference(X)
-    session = _build(model, X, expected)
-    setattr(estimator, ATTRIBUTE, (estimator._predict_function, session))
+    session = _build(model, X, reference(X))
+    _SESSIONS[estimator] = (estimator._predict_function, session)
     return None if session is None else session.run(X)
 
 
@@ -72,13 +80,8 @@ class _Session:
 
     def run(self, X):
         rows = np.asarray(X, dtype=np.float32)
-        # A lone row is computed as two copies of it, as on the TensorFlow
-        # path, so that a row's prediction does not depend on its batch.
-        lone = rows.shape[0] == 1
-        if lone:
-            rows = np.repeat(rows, 2, axis=0)
         (output,) = self.session.run(None, {self.input_name: rows})
-        return output[:1] if lone else output
+        return output
 
 
 def _build(model, X, expected):
@@ -101,6 +104,10 @@ def _build(model, X, expected):
                 model.export(path, format="onnx", verbose=False)
             options = onnxruntime.SessionOptions()
             options.log_severity_level = 3
+            # One thread: no pool to wake or spin for a few rows, and no
+            # contention with other work on a busy machine.
+            options.intra_op_num_threads = 1
+            options.inter_op_num_threads = 1
             session = _Session(
                 onnxruntime.InferenceSession(
                     path, options, providers=["CPUExecutionProvider"]

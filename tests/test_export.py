@@ -254,7 +254,15 @@ def test_a_row_does_not_depend_on_its_batch(fitted, rows):
     cnn, X = fitted["cnn_classifier"], rows[0]
     together = cnn.predict_proba(X[:5])
     alone = np.vstack([cnn.predict_proba(X[i : i + 1]) for i in range(5)])
-    np.testing.assert_array_equal(together, alone)
+    np.testing.assert_allclose(together, alone, rtol=1e-6, atol=1e-9)
+
+
+def test_predict_leaves_the_estimator_unchanged(rows):
+    X, y = rows
+    cnn = FashionCNNClassifier(**TINY).fit(X, y)
+    before = dict(vars(cnn))
+    cnn.predict_proba(X[:3])
+    assert vars(cnn) == before
 
 
 def test_session_survives_pickle_clone_and_save(fitted, rows, tmp_path):

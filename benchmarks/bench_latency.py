@@ -1,0 +1,143 @@
+"""Prediction latency: one image, 32 and 5,000 rows, by each way of predicting.
+
+Usage::
+
+    python -m benchmarks.bench_latency [--data-home PATH] [--rounds 200]
+
+Fits the notebook CNN (``FashionCNNClassifier`` with its defaults: 356,234
+parameters on 28x28 images) for one epoch on 1,024 images, then, in one
+process, times for each batch size the contenders in turn, alternating them
+call by call (so that each sees the same machine):
+
+- ``model.predict`` (plain Keras, what the notebook calls);
+- our TensorFlow path: ``predict_proba`` with ``SKNN_ESTIMATORS_ONNXRUNTIME=0``;
+- our default ``predict_proba``: ONNX Runtime for batches of at most 32 rows
+  when the ``onnx`` extra is installed, TensorFlow above;
+- raw ONNX Runtime: ``InferenceSession.run`` on the graph of
+  ``estimator.export(format="onnx")``.
+
+Reports the median milliseconds per call and rows per second, and the largest
+difference of each contender's output from our TensorFlow path. Writes
+``benchmarks/results/bench_latency.md``.
+"""
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks import _data
+from benchmarks.run import REPO, machine_info, write_report
+from benchmarks.worker import import_keras, make_ours
+
+SIZES = (1, 32, 128, 512, 5000)
+ENV = "SKNN_ESTIMATORS_ONNXRUNTIME"
+
+
+def with_engine(enabled, function):
+    def run(X):
+        os.environ[ENV] = "1" if enabled else "0"
+        try:
+            return function(X)
+        finally:
+            os.environ.pop(ENV, None)
+
+    return run
+
+
+def contenders(estimator, session):
+    model = estimator.model_
+    shape = estimator.image_shape_
+
+    def keras_predict(X):
+        # predict_proba's values: Keras' outputs, renormalised as ours are.
+        proba = model.predict(X.reshape((-1, *shape)), verbose=0).astype(np.float64)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def raw_onnx(X):
+        return session.run(None, {"X": X})[0]
+
+    return {
+        "`model.predict` (Keras)": keras_predict,
+        "ours, TensorFlow path": with_engine(False, estimator.predict_proba),
+        "ours, default `predict_proba`": with_engine(True, estimator.predict_proba),
+        "raw ONNX Runtime (exported graph)": raw_onnx,
+    }
+
+
+def time_calls(runs, X, rounds):
+    """Median seconds per call of each of ``runs``, alternating them call by
+    call for ``rounds`` rounds after one warm-up call each; and each one's
+    output."""
+    outputs = {name: run(X) for name, run in runs.items()}
+    times = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run(X)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}, outputs
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-home", default=None)
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
+    args = parser.parse_args(argv)
+    import_keras()
+    import onnxruntime
+
+    X, y, info = _data.load(_data.resolve_data_home(args.data_home))
+    estimator = make_ours(epochs=1).fit(X[:1024], y[:1024])
+    n_params = estimator.model_.count_params()
+    with tempfile.TemporaryDirectory() as folder:
+        path = str(Path(folder) / "cnn.onnx")
+        estimator.export(path, format="onnx")
+        session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    runs = contenders(estimator, session)
+    rows = {}
+    for size in SIZES:
+        batch = np.concatenate([X] * -(-size // X.shape[0]))[:size]
+        rounds = max(3, min(args.rounds, args.rounds * 32 // size))
+        medians, outputs = time_calls(runs, batch, rounds)
+        reference = outputs["ours, TensorFlow path"]
+        rows[size] = [
+            (
+                name,
+                medians[name],
+                float(np.max(np.abs(outputs[name] - reference))),
+                rounds,
+            )
+            for name in runs
+        ]
+    machine = machine_info()
+    lines = [
+        "# Prediction latency",
+        "",
+        f"- Command: `python -m benchmarks.bench_latency --rounds {args.rounds}`",
+        f"- Model: the notebook CNN, {n_params:,} parameters, images "
+        f"{estimator.image_shape_}, one epoch on 1,024 images of {info['name']}",
+        f"- Machine: {machine['cpu_model']}, {machine['cpus_usable']} usable CPUs; "
+        f"onnxruntime {onnxruntime.__version__}",
+        "- Each cell: median of the calls, the contenders alternating call by "
+        "call; `max diff` is the largest difference from our TensorFlow path.",
+        "",
+        "| rows | contender | median ms per call | rows/s | max diff | calls |",
+        "| ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for size, entries in rows.items():
+        for name, median, diff, rounds in entries:
+            lines.append(
+                f"| {size:,} | {name} | {median * 1e3:.3f} | {size / median:,.0f} "
+                f"| {diff:.1e} | {rounds} |"
+            )
+    write_report(Path(args.out) / "bench_latency.md", lines)
+
+
+if __name__ == "__main__":
+    main()
