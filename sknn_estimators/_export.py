@@ -38,6 +38,19 @@ class NotExportableError(ValueError):
     ----------
     names : list of str
         What stands in the way: pipeline steps, or the estimator's parts.
+
+    Examples
+    --------
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sknn_estimators import (
+    ...     FashionCNNClassifier, NotExportableError, export_pipeline)
+    >>> pipeline = make_pipeline(PCA(), FashionCNNClassifier())
+    >>> try:
+    ...     export_pipeline(pipeline, "model.onnx")
+    ... except NotExportableError as error:
+    ...     print(error.names)
+    ['pca']
     """
 
     def __init__(self, message, names=()):
@@ -95,6 +108,25 @@ def export_pipeline(pipeline, path, *, format="onnx"):
     ------
     NotExportableError
         When a step is not one of the affine scalers, naming the steps.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sknn_estimators import FashionCNNClassifier, export_pipeline
+    >>> X, y = load_digits(return_X_y=True)
+    >>> pipeline = make_pipeline(
+    ...     StandardScaler(),
+    ...     FashionCNNClassifier(conv_filters=(4,), dense_units=(8,), epochs=1,
+    ...                          random_state=0),
+    ... ).fit(X[:100], y[:100])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     description = export_pipeline(
+    ...         pipeline, os.path.join(folder, "digits"), format="tf_saved_model")
+    >>> description["preprocessing"], description["input"]["image_shape"]
+    (['standardscaler'], [8, 8, 1])
     """
     from sknn_estimators._base import BaseKerasEstimator
 
