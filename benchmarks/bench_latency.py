@@ -14,7 +14,8 @@ call by call (so that each sees the same machine):
 - our default ``predict_proba``: ONNX Runtime for batches of at most 32 rows
   when the ``onnx`` extra is installed, TensorFlow above;
 - raw ONNX Runtime: ``InferenceSession.run`` on the graph of
-  ``estimator.export(format="onnx")``.
+  ``estimator.export(format="onnx")``, with ONNX Runtime's default threads
+  and with one thread (as the small-batch path runs).
 
 Reports the median milliseconds per call and rows per second, and the largest
 difference of each contender's output from our TensorFlow path. Writes
@@ -49,7 +50,7 @@ def with_engine(enabled, function):
     return run
 
 
-def contenders(estimator, session):
+def contenders(estimator, sessions):
     model = estimator.model_
     shape = estimator.image_shape_
 
@@ -58,14 +59,15 @@ def contenders(estimator, session):
         proba = model.predict(X.reshape((-1, *shape)), verbose=0).astype(np.float64)
         return proba / proba.sum(axis=1, keepdims=True)
 
-    def raw_onnx(X):
-        return session.run(None, {"X": X})[0]
+    def raw_onnx(session):
+        return lambda X: session.run(None, {"X": X})[0]
 
     return {
         "`model.predict` (Keras)": keras_predict,
         "ours, TensorFlow path": with_engine(False, estimator.predict_proba),
         "ours, default `predict_proba`": with_engine(True, estimator.predict_proba),
-        "raw ONNX Runtime (exported graph)": raw_onnx,
+        "raw ONNX Runtime, default threads": raw_onnx(sessions[0]),
+        "raw ONNX Runtime, 1 thread (as our small-batch path)": raw_onnx(sessions[1]),
     }
 
 
@@ -98,8 +100,15 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "cnn.onnx")
         estimator.export(path, format="onnx")
-        session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
-    runs = contenders(estimator, session)
+        one_thread = onnxruntime.SessionOptions()
+        one_thread.intra_op_num_threads = one_thread.inter_op_num_threads = 1
+        sessions = [
+            onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"]),
+            onnxruntime.InferenceSession(
+                path, one_thread, providers=["CPUExecutionProvider"]
+            ),
+        ]
+    runs = contenders(estimator, sessions)
     rows = {}
     for size in SIZES:
         batch = np.concatenate([X] * -(-size // X.shape[0]))[:size]

@@ -92,7 +92,7 @@ def export_pipeline(pipeline, path, *, format="onnx"):
     ----------
     pipeline : Pipeline
         A fitted pipeline: affine scalers, then a Keras-backed estimator of
-        this package (one of the CNNs, MLP presets or wrappers).
+        this package (a CNN or a wrapper of :mod:`sknn_estimators.wrappers`).
     path : str or path-like
         Where to write: an ``.onnx`` file, or a SavedModel directory.
     format : {"onnx", "tf_saved_model"}, default="onnx"
