@@ -16,6 +16,7 @@ needed. Setting the
 environment variable ``SKNN_ESTIMATORS_ONNXRUNTIME=0`` turns the path off.
 """
 
+import contextlib
 import functools
 import importlib.util
 import logging
@@ -94,7 +95,7 @@ def _build(model, X, expected):
             # Keras exports only a model that has been called (a loaded one
             # has not).
             model(np.asarray(X[:1], dtype=np.float32), training=False)
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), _quiet("tf2onnx"):
                 # Keras' tf2onnx patch for NumPy 2 reads np.object (Keras' to fix).
                 warnings.filterwarnings(
                     "ignore",
@@ -131,3 +132,16 @@ def _build(model, X, expected):
         )
         return None
     return session
+
+
+@contextlib.contextmanager
+def _quiet(name):
+    """Silence the logger ``name`` (a converter that logs what it cannot
+    convert): a failure here only means TensorFlow predicts."""
+    log = logging.getLogger(name)
+    level = log.level
+    log.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
