@@ -435,7 +435,7 @@ class BaseKerasEstimator(BaseEstimator):
         """Export the fitted estimator as one graph, to serve without Python.
 
         The graph takes the rows ``predict`` takes, as float32 of shape
-        (n_samples, n_features_in_), reshapes them inside the graph as the
+        ``(n_samples, n_features_in_)``, reshapes them inside the graph as the
         estimator does (the CNNs: to images of ``image_shape_``), and returns
         what ``predict_proba`` returns for a classifier and ``predict`` for a
         regressor. Its description (``classes``, ``n_features_in``,
