@@ -38,7 +38,7 @@ from benchmarks._configs import (
     regularised_params,
     search_winner,
 )
-from benchmarks.worker import RESULT_PREFIX
+from benchmarks.worker import RESULT_PREFIX, USER_MLP_HIDDEN
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
@@ -69,7 +69,18 @@ SETTINGS = {
             "max_iter": 0,
         },
         "memory": {"rounds": 1, "n_rows": 60000},
+        "out_of_core": {"rounds": 1, "n_rows": 1_000_000, "n_in_memory": 100_000},
+        "many_fits": {"rounds": 1, "n_fits": 200},
         "import": {"rounds": 15},
+        "wrappers": {
+            "rounds": 5,
+            "epochs": 6,
+            "n_train": 0,
+            "warmup": 10,
+            "calls": 200,
+            "n_bulk": 5000,
+            "bulk_repeats": 5,
+        },
     },
     "quick": {
         "fit": {"rounds": 1, "epochs": 2, "n_train": 512},
@@ -88,7 +99,18 @@ SETTINGS = {
             "max_iter": 10,
         },
         "memory": {"rounds": 1, "n_rows": 6000},
+        "out_of_core": {"rounds": 1, "n_rows": 20_000, "n_in_memory": 5_000},
+        "many_fits": {"rounds": 1, "n_fits": 20},
         "import": {"rounds": 3},
+        "wrappers": {
+            "rounds": 1,
+            "epochs": 2,
+            "n_train": 512,
+            "warmup": 5,
+            "calls": 50,
+            "n_bulk": 1000,
+            "bulk_repeats": 1,
+        },
     },
 }
 
@@ -99,6 +121,16 @@ FIT_CONTENDERS = ("keras", "ours", "ours_bf16", "scikeras", "keras_wrapper")
 PREDICT_CONTENDERS = ("ours", "keras", "scikeras", "keras_wrapper")
 CNN_ACCURACY_CONTENDERS = ("notebook_cnn", "regularised_cnn", "notebook_cnn_bf16")
 MEMORY_CONTENDERS = ("keras_tiny", "ours_tiny", "ours", "keras")
+OUT_OF_CORE_CONTENDERS = ("keras_tiny", "memmap", "in_memory_float32")
+MANY_FITS_CONTENDERS = ("ours", "keras")
+#: Out-of-core target: peak anonymous memory above the framework baseline.
+OUT_OF_CORE_LIMIT_BYTES = 400 * 2**20
+#: The ``wrappers`` case: one user model through either package's wrapper.
+WRAPPER_CONTENDERS = ("ours", "scikeras")
+WRAPPER_LABELS = {
+    "ours": "sknn_estimators `wrappers.KerasClassifier`",
+    "scikeras": "scikeras `wrappers.KerasClassifier`",
+}
 
 LABELS = {
     "ours": "sknn_estimators `FashionCNNClassifier`",
@@ -114,7 +146,7 @@ LABELS = {
     "keras_tiny": "framework baseline: plain Keras, same network, 1 step on 64 images",
     "ours_tiny": "`FashionCNNClassifier`, 1 step on 64 images",
 }
-TIMEOUTS = {"accuracy": 3600, "memory": 1800}
+TIMEOUTS = {"accuracy": 3600, "memory": 1800, "out_of_core": 3600, "many_fits": 3600}
 
 
 # ------------------------------------------------------------- processes
@@ -149,6 +181,35 @@ def run_worker(case, contender, options, env):
     }
 
 
+def run_out_of_core(runner, data_home, settings):
+    """Write the uint8 memmap once into a temporary folder (the base images
+    tiled with small random shifts), run the contenders on it, delete it."""
+    import tempfile
+
+    import numpy as np
+
+    from benchmarks import _scaling
+
+    X, _, _ = _data.load(data_home)
+    side = int(round(X.shape[1] ** 0.5))
+    base = np.rint(X * (255 if side == 28 else 16)).astype(np.uint8)
+    base = base.reshape(-1, side, side)
+    with tempfile.TemporaryDirectory(prefix="sknn-out-of-core-") as folder:
+        path = os.path.join(folder, "images.npy")
+        _scaling.write_shifted_images(path, base, settings["n_rows"])
+        runner.log(
+            f"out_of_core: wrote {settings['n_rows']:,} uint8 images "
+            f"({os.path.getsize(path) / 2**20:,.0f} MiB) to {path}"
+        )
+
+        options = ["--memmap", path, "--n-rows", settings["n_in_memory"]]
+        options += ["--data-home", data_home or "digits"]
+        runs = runner.rounds(
+            "out_of_core", OUT_OF_CORE_CONTENDERS, options, settings["rounds"]
+        )
+    return runs
+
+
 def worker_env():
     env = dict(os.environ)
     env.setdefault("KERAS_BACKEND", "tensorflow")
@@ -177,6 +238,29 @@ def summary_of(result):
         return f"accuracy {accuracy:.2f}%, fit {result['fit_seconds']:.1f} s"
     if case == "memory":
         return f"peak RSS {result['peak_rss_bytes'] / 2**20:.0f} MiB"
+    if case == "out_of_core":
+        peak = result["peak"]
+        text = (
+            f"peak anon {peak['anon'] / 2**20:.0f} MiB, file {peak['file'] / 2**20:.0f}"
+        )
+        if "fit_images_per_s" in result:
+            text += (
+                f" MiB; fit {result['fit_images_per_s']:.0f} images/s, predict "
+                f"{result['predict_images_per_s']:.0f} images/s"
+            )
+        return text
+    if case == "many_fits":
+        return (
+            f"{result['n_fits']} fits: {result['rss_after_first'] / 2**20:.0f} -> "
+            f"{result['rss_after_last'] / 2**20:.0f} MiB, "
+            f"{result['growth_per_fit_bytes'] / 2**20:.2f} MiB per fit"
+        )
+    if case == "wrappers":
+        return (
+            f"fit {result['images_per_s']:.0f} rows/s, 1 row "
+            f"{result['latency_median_ms']:.2f} ms, {result['n_bulk']} rows "
+            f"{result['bulk_images_per_s']:.0f}/s"
+        )
     return json.dumps(result)[:200]
 
 
@@ -604,6 +688,60 @@ def compute_targets(report):
             )
         )
 
+    out_of_core = cases.get("out_of_core", {}).get("runs", {})
+    if out_of_core:
+        memmap = ok(out_of_core.get("memmap", []))
+        base = ok(out_of_core.get("keras_tiny", []))
+        in_memory = ok(out_of_core.get("in_memory_float32", []))
+        if memmap and base:
+            excess = memmap[0]["peak"]["anon"] - base[0]["peak"]["anon"]
+            rates = ""
+            if in_memory:
+                rates = (
+                    f"; in-memory float32 ({in_memory[0]['n_rows']:,} rows): fit "
+                    f"{in_memory[0]['fit_images_per_s']:.0f}, predict "
+                    f"{in_memory[0]['predict_images_per_s']:.0f} images/s"
+                )
+            targets.append(
+                target(
+                    "Out-of-core: uint8 memmap of "
+                    f"{memmap[0]['n_rows']:,} images, fit 1 epoch + predict: peak "
+                    "anonymous RSS - framework baseline",
+                    excess / 2**20,
+                    f"<= {OUT_OF_CORE_LIMIT_BYTES // 2**20} MiB",
+                    excess <= OUT_OF_CORE_LIMIT_BYTES,
+                    "MiB",
+                    f"X on disk {memmap[0]['x_nbytes'] / 2**20:,.0f} MiB "
+                    f"(float32 copy would be {4 * memmap[0]['x_nbytes'] / 2**20:,.0f}"
+                    f" MiB); memmap fit {memmap[0]['fit_images_per_s']:.0f}, predict "
+                    f"{memmap[0]['predict_images_per_s']:.0f} images/s{rates}; "
+                    "file-backed pages of the memmap (page cache, reclaimable) "
+                    f"peaked at {memmap[0]['peak']['file'] / 2**20:,.0f} MiB",
+                )
+            )
+    many_fits = cases.get("many_fits", {}).get("runs", {})
+    if many_fits and ok(many_fits.get("ours", [])) and ok(many_fits.get("keras", [])):
+        ours = ok(many_fits["ours"])[0]
+        keras = ok(many_fits["keras"])[0]
+        ratio = ours["growth_per_fit_bytes"] / keras["growth_per_fit_bytes"]
+        targets.append(
+            target(
+                f"Many fits: memory growth per fit over {ours['n_fits']} fits in one "
+                "process (ours / plain Keras)",
+                ratio,
+                "<= 0.5",
+                ratio <= 0.5,
+                "x",
+                f"ours {ours['growth_per_fit_bytes'] / 2**20:.2f} MiB per fit "
+                f"({ours['rss_after_first'] / 2**20:.0f} -> "
+                f"{ours['rss_after_last'] / 2**20:.0f} MiB), plain Keras "
+                f"{keras['growth_per_fit_bytes'] / 2**20:.2f} MiB per fit "
+                f"({keras['rss_after_first'] / 2**20:.0f} -> "
+                f"{keras['rss_after_last'] / 2**20:.0f} MiB)",
+            )
+        )
+    targets.extend(_wrapper_targets(cases.get("wrappers", {}).get("runs", {})))
+
     imports = cases.get("import")
     if imports:
         # Two estimates; the larger counts. (The wall-clock difference of two
@@ -624,6 +762,62 @@ def compute_targets(report):
             )
         )
     return targets
+
+
+def _wrapper_targets(runs):
+    """The targets of the ``wrappers`` case: the same user model through our
+    ``KerasClassifier`` and through scikeras'."""
+    if not runs:
+        return []
+    ours, peer = runs["ours"], runs["scikeras"]
+    note = _failure_note(peer)
+    ratio = best_ratio(ours, peer, "images_per_s")
+    cpu_ratio, _ = paired_ratio(ours, peer, "images_per_cpu_s")
+    latency_ratio, per_round = paired_ratio(
+        ours, peer, "latency_median_ms", invert=True
+    )
+    latency = median_of(ours, "latency_median_ms")
+    ours_rate, peer_rate = sustained_rate(ours), sustained_rate(peer)
+    bulk_ratio = ours_rate / peer_rate if ours_rate and peer_rate else None
+    n_bulk = median_of(ours, "n_bulk")
+    return [
+        target(
+            "Wrappers: fit throughput of a user MLP vs scikeras (rows/s of the "
+            "fastest run of each)",
+            ratio,
+            ">= 1.0",
+            None if ratio is None else ratio >= 1.0,
+            "x",
+            note
+            or f"per CPU-second: {fmt(cpu_ratio)}; "
+            + _spread_text(ours, peer, "images_per_s"),
+        ),
+        target(
+            "Wrappers: one-row predict vs scikeras (scikeras latency / ours)",
+            latency_ratio,
+            ">= 20",
+            None if latency_ratio is None else latency_ratio >= 20,
+            "x",
+            note or _rounds_text(per_round),
+        ),
+        target(
+            "Wrappers: one-row predict of a small dense model, median latency (ours)",
+            latency,
+            "<= 1.5 ms",
+            None if latency is None else latency <= 1.5,
+            "ms",
+        ),
+        target(
+            f"Wrappers: {fmt(n_bulk, 0)}-row predict throughput vs scikeras (rows/s "
+            "over all timed predictions of each)",
+            bulk_ratio,
+            "(context)",
+            None,
+            "x",
+            note or _spread_text(ours, peer, "bulk_images_per_s"),
+            info=True,
+        ),
+    ]
 
 
 def _accuracy(runs):
@@ -667,6 +861,8 @@ def markdown(report):
         _accuracy_section(add, cases["accuracy"], report)
     if "memory" in cases:
         _memory_section(add, cases["memory"])
+    if "wrappers" in cases:
+        _wrappers_section(add, cases["wrappers"])
     if "import" in cases:
         _import_section(add, cases["import"])
     add("## Method")
@@ -845,6 +1041,46 @@ def _predict_section(add, case):
     add("")
 
 
+def _wrappers_section(add, case):
+    runs = case["runs"]
+    first = ok(runs["ours"])[0] if ok(runs["ours"]) else {}
+    add(
+        f"## Wrappers: a user's Dense MLP {USER_MLP_HIDDEN} from a model function "
+        f"({fmt(first.get('n_train'), 0)} rows, batch {BATCH_SIZE}, Adam "
+        f"{LEARNING_RATE:g}, {fmt(first.get('epochs'), 0)} epochs; one row: median "
+        f"of {first.get('n_calls', '?')} calls; bulk: {fmt(first.get('n_bulk'), 0)} "
+        "rows)"
+    )
+    add("")
+    add(
+        "| wrapper | fit rows/s (median) | per round | rows per CPU-s "
+        "| whole fit s | 1 row, median ms | p10-p90 ms | bulk rows/s, all runs "
+        "| bulk runs, rows/s: min / median / max | notes |"
+    )
+    add("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for contender, contender_runs in runs.items():
+        per_round = ", ".join(f"{r['images_per_s']:.0f}" for r in ok(contender_runs))
+        spread = rate_spread(
+            [
+                r["n_bulk"] / seconds
+                for r in ok(contender_runs)
+                for seconds in r["bulk_seconds"]
+            ]
+        )
+        add(
+            f"| {WRAPPER_LABELS[contender]} "
+            f"| {fmt(median_of(contender_runs, 'images_per_s'), 0)} | {per_round} "
+            f"| {fmt(median_of(contender_runs, 'images_per_cpu_s'), 0)} "
+            f"| {fmt(median_of(contender_runs, 'fit_seconds'))} "
+            f"| {fmt(median_of(contender_runs, 'latency_median_ms'), 3)} "
+            f"| {fmt(median_of(contender_runs, 'latency_p10_ms'))}-"
+            f"{fmt(median_of(contender_runs, 'latency_p90_ms'))} "
+            f"| {fmt(sustained_rate(contender_runs), 0)} | {spread} "
+            f"| {_status_cell(contender_runs)} |"
+        )
+    add("")
+
+
 def _accuracy_section(add, case, report):
     runs = case["runs"]
     add(
@@ -986,6 +1222,12 @@ NOTES = [
     "plain Keras (no scikit-learn import).",
     "The accuracy table uses one fit per model and round with fixed seeds; the CNNs "
     "get more rounds than the others only to time them side by side.",
+    "Wrappers: the same model function (a Dense MLP), loss, optimizer, batch size "
+    "and epochs through `sknn_estimators.wrappers.KerasClassifier` (with "
+    "`random_state`, which seeds that fit only) and scikeras' `KerasClassifier` "
+    "(Keras' seed set instead, as above), each fitted and then predicting in its "
+    "own process; the fit target compares the fastest run of each, as the "
+    "training case does.",
 ]
 
 
@@ -1027,7 +1269,10 @@ def main(argv=None):
     )
     parser.add_argument(
         "--cases",
-        default="import,fit,predict,accuracy,memory,bf16_fallback",
+        default=(
+            "import,fit,predict,accuracy,memory,out_of_core,many_fits,"
+            "bf16_fallback,wrappers"
+        ),
         help="comma-separated subset of the cases, in this order",
     )
     parser.add_argument(
@@ -1123,10 +1368,25 @@ def main(argv=None):
         options = ["--n-rows", s["n_rows"]]
         runs = runner.rounds("memory", MEMORY_CONTENDERS, options, s["rounds"])
         report["cases"]["memory"] = {"runs": runs}
+    if "out_of_core" in cases_wanted:
+        s = settings["out_of_core"]
+        report["cases"]["out_of_core"] = {"runs": run_out_of_core(runner, data_home, s)}
+    if "many_fits" in cases_wanted:
+        s = settings["many_fits"]
+        options = ["--n-fits", s["n_fits"]]
+        runs = runner.rounds("many_fits", MANY_FITS_CONTENDERS, options, s["rounds"])
+        report["cases"]["many_fits"] = {"runs": runs}
     if "bf16_fallback" in cases_wanted:
         result = run_worker("bf16_fallback", "ours", [], env)
         log(f"bf16_fallback: {json.dumps(result)[:300]}")
         report["cases"]["bf16_fallback"] = result
+    if "wrappers" in cases_wanted:
+        s = settings["wrappers"]
+        options = [*data_option, "--epochs", s["epochs"], "--n-train", s["n_train"]]
+        for key in ("warmup", "calls", "n_bulk", "bulk_repeats"):
+            options += [f"--{key.replace('_', '-')}", s[key]]
+        runs = runner.rounds("wrappers", WRAPPER_CONTENDERS, options, s["rounds"])
+        report["cases"]["wrappers"] = {"runs": runs}
 
     report["load_average_end"] = load_average()
     report["duration_minutes"] = (time.perf_counter() - started) / 60

@@ -25,6 +25,11 @@ Cases and contenders:
   ``ours_tiny`` (the same through ``FashionCNNClassifier``, which also imports
   scikit-learn), ``ours`` and ``keras`` fitted for one epoch on synthetic
   images. Peak resident memory of the process.
+- ``wrappers``: ``ours`` (``sknn_estimators.wrappers.KerasClassifier``) and
+  ``scikeras`` (``scikeras.wrappers.KerasClassifier``) around the same user
+  model, a Dense MLP built by a function (:func:`get_user_mlp`). Images per
+  second of ``fit`` over the epochs after the first (the same epoch clock as
+  ``fit``), then the median latency of one image and the throughput on a bulk.
 - ``bf16_fallback``: ``ours`` with bfloat16 support reported missing: the fit
   must warn and train in float32.
 - ``env``: versions and hardware support, for the report.
@@ -42,7 +47,7 @@ import warnings
 
 import numpy as np
 
-from benchmarks import _data
+from benchmarks import _data, _scaling
 from benchmarks._configs import (
     BATCH_SIZE,
     CNN_SEED,
@@ -241,6 +246,51 @@ def make_fit_contender(contender, epochs):
     raise SystemExit(f"unknown contender {contender!r}")
 
 
+#: The hidden layers of the user model of the ``wrappers`` case.
+USER_MLP_HIDDEN = (256, 128)
+
+
+def get_user_mlp(meta, hidden_layer_sizes=USER_MLP_HIDDEN):
+    """The model function of the ``wrappers`` case, as a scikeras user writes
+    it: a Dense MLP for ``meta``'s features and classes."""
+    keras = import_keras()
+    model = keras.Sequential([keras.Input((meta["n_features_in_"],))])
+    for units in hidden_layer_sizes:
+        model.add(keras.layers.Dense(units, activation="relu"))
+    model.add(keras.layers.Dense(meta["n_classes_"], activation="softmax"))
+    return model
+
+
+def make_wrapper(contender, epochs):
+    """The ``wrappers`` case's estimator: the same model function, loss,
+    optimizer, batch size and epochs through either package's wrapper."""
+    keras = import_keras()
+    params = dict(
+        model=get_user_mlp,
+        hidden_layer_sizes=USER_MLP_HIDDEN,
+        loss="sparse_categorical_crossentropy",
+        optimizer="adam",
+        optimizer__learning_rate=LEARNING_RATE,
+        metrics=["accuracy"],
+        batch_size=BATCH_SIZE,
+        epochs=epochs,
+        verbose=0,
+    )
+    if contender == "ours":
+        from sknn_estimators.wrappers import KerasClassifier
+
+        # random_state seeds this estimator's fits only.
+        return KerasClassifier(random_state=CNN_SEED, **params)
+    if contender == "scikeras":
+        from scikeras.wrappers import KerasClassifier
+
+        # No random_state: scikeras would turn on TensorFlow's op determinism,
+        # which slows it down; the seed is set here instead.
+        keras.utils.set_random_seed(CNN_SEED)
+        return KerasClassifier(**params)
+    raise SystemExit(f"unknown contender {contender!r}")
+
+
 # --------------------------------------------------------------------- cases
 def load_split(args):
     X, y, info = _data.load(_data.resolve_data_home(args.data_home))
@@ -347,6 +397,67 @@ def case_predict(args):
         "n_params": int(estimator.model_.count_params()),
         "data": info["name"],
     }
+
+
+def time_predictions(predict, one, bulk, args):
+    """Median latency of ``predict(one)`` after warm-up calls, and the seconds
+    (wall-clock and CPU) of each of ``args.bulk_repeats`` calls on ``bulk``."""
+    for _ in range(args.warmup):
+        predict(one)
+    latencies = []
+    for _ in range(args.calls):
+        start = time.perf_counter()
+        predict(one)
+        latencies.append(time.perf_counter() - start)
+    predict(bulk)  # warm-up at this size
+    bulk_seconds, bulk_cpu_seconds = [], []
+    for _ in range(args.bulk_repeats):
+        start, cpu = time.perf_counter(), time.process_time()
+        predict(bulk)
+        bulk_seconds.append(time.perf_counter() - start)
+        bulk_cpu_seconds.append(time.process_time() - cpu)
+    return {
+        "n_calls": len(latencies),
+        "n_warmup_calls": args.warmup,
+        "latency_median_ms": 1e3 * float(np.median(latencies)),
+        "latency_p10_ms": 1e3 * float(np.percentile(latencies, 10)),
+        "latency_p90_ms": 1e3 * float(np.percentile(latencies, 90)),
+        "n_bulk": int(bulk.shape[0]),
+        "bulk_seconds": bulk_seconds,
+        "bulk_images_per_s": bulk.shape[0] / float(np.median(bulk_seconds)),
+        "bulk_cpu_seconds": bulk_cpu_seconds,
+        "bulk_images_per_cpu_s": bulk.shape[0] / float(np.median(bulk_cpu_seconds)),
+    }
+
+
+def case_wrappers(args):
+    """Fit, then predict, one user model through one package's wrapper."""
+    keras = import_keras()
+    clock = install_epoch_clock(keras)
+    X, X_train, X_test, y_train, _, info = load_split(args)
+    estimator = make_wrapper(args.contender, args.epochs)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _, fit_seconds = timed(estimator.fit, X_train, y_train)
+    epochs, cpu = clock.seconds, clock.cpu_seconds
+    n = int(X_train.shape[0])
+    repeats = -(-args.n_bulk // X.shape[0])
+    bulk = np.concatenate([X] * repeats)[: args.n_bulk]
+    result = time_predictions(estimator.predict, X_test[:1], bulk, args)
+    result.update(
+        n_train=n,
+        epochs=len(epochs),
+        epoch_seconds=epochs,
+        epoch_cpu_seconds=cpu,
+        images_per_s=n * len(epochs[1:]) / sum(epochs[1:]) if epochs[1:] else None,
+        images_per_cpu_s=n * len(cpu[1:]) / sum(cpu[1:]) if cpu[1:] else None,
+        first_epoch_seconds=epochs[0] if epochs else None,
+        fit_seconds=fit_seconds,
+        n_params=int(estimator.model_.count_params()),
+        warnings=sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
+        data=info["name"],
+    )
+    return result
 
 
 def accuracy_estimator(args, n_train):
@@ -524,13 +635,57 @@ def case_env(args):
     }
 
 
+def case_out_of_core(args):
+    def load_base():
+        _, y, _ = _data.load(_data.resolve_data_home(args.data_home))
+        return None, y
+
+    return _scaling.case_out_of_core(
+        args, make_ours, lambda: PlainKeras(epochs=1), load_base
+    )
+
+
+def case_many_fits(args):
+    from sknn_estimators import FashionCNNClassifier
+
+    def ours(index, X, y):
+        estimator = FashionCNNClassifier(
+            conv_filters=(8,), dense_units=(16,), epochs=1, random_state=index
+        ).fit(X, y)
+        estimator.predict(X[:10])
+
+    def plain_keras(index, X, y):
+        keras = import_keras()
+        model = keras.Sequential(
+            [
+                keras.Input((8, 8, 1)),
+                keras.layers.Conv2D(8, 3, padding="same"),
+                keras.layers.LeakyReLU(0.1),
+                keras.layers.MaxPooling2D(2, padding="same"),
+                keras.layers.Flatten(),
+                keras.layers.Dense(16),
+                keras.layers.LeakyReLU(0.1),
+                keras.layers.Dense(10, activation="softmax"),
+            ]
+        )
+        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        images = X.reshape(-1, 8, 8, 1)
+        model.fit(images, y, epochs=1, batch_size=64, verbose=0)
+        model.predict(images[:10], verbose=0)
+
+    return _scaling.case_many_fits(args, ours, plain_keras)
+
+
 CASES = {
     "fit": case_fit,
     "predict": case_predict,
     "accuracy": case_accuracy,
     "memory": case_memory,
     "bf16_fallback": case_bf16_fallback,
+    "wrappers": case_wrappers,
     "env": case_env,
+    "out_of_core": case_out_of_core,
+    "many_fits": case_many_fits,
 }
 
 
@@ -550,6 +705,8 @@ def main(argv=None):
     parser.add_argument("--n-bulk", type=int, default=5000)
     parser.add_argument("--bulk-repeats", type=int, default=3)
     parser.add_argument("--n-rows", type=int, default=60000)
+    parser.add_argument("--memmap", default=None, help="for 'out_of_core'")
+    parser.add_argument("--n-fits", type=int, default=200, help="for 'many_fits'")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     result = CASES[args.case](args)

@@ -34,13 +34,17 @@ from sknn_estimators._keras_runtime import (
     InterruptFlag,
     bfloat16_supported,
     build_training_state,
+    floatx_scope,
     import_keras,
+    limit_steps_per_execution,
     make_dataset,
     make_predict_function,
+    map_targets,
     model_from_bytes,
     model_to_bytes,
     predict_in_batches,
     progress_callbacks,
+    target_leaves,
 )
 from sknn_estimators._small_batch import small_batch_predict
 from sknn_estimators._validation import not_numeric_error
@@ -62,6 +66,8 @@ _COMPILE_KERAS_CLASSES = frozenset(
         ("keras.optimizers", "RMSprop"),
         ("keras.optimizers.schedules", "CosineDecay"),
         ("keras.metrics", "R2Score"),
+        ("keras.losses", "SparseCategoricalCrossentropy"),
+        ("keras.losses", "MeanSquaredError"),
     }
 )
 
@@ -174,22 +180,37 @@ class BaseKerasEstimator(BaseEstimator):
         if validation_data is not None:
             val = self._encode_validation_data(validation_data)
         elif options["validation_fraction"]:
-            stratify = y_encoded if is_classifier(self) else None
+            # Several targets (a model with several outputs) split as one
+            # array each, unstratified.
+            y_leaves, pack_y = target_leaves(y_encoded)
+            stratify = y_encoded if is_classifier(self) and pack_y is None else None
             parts = train_test_split(
-                *(a for a in (X, y_encoded, weights) if a is not None),
+                *(a for a in (X, *y_leaves, weights) if a is not None),
                 test_size=options["validation_fraction"],
                 random_state=split_seed,
                 stratify=stratify,
             )
-            X, X_val, y_encoded, y_val = parts[:4]
-            weights = parts[4] if weights is not None else None
+            X, X_val = parts[:2]
+            n_y = 2 * len(y_leaves)
+            y_parts = parts[2 : 2 + n_y]
+            weights = parts[2 + n_y] if weights is not None else None
+            y_encoded, y_val = y_parts[0::2], y_parts[1::2]
+            if pack_y is None:
+                y_encoded, y_val = y_encoded[0], y_val[0]
+            else:
+                y_encoded, y_val = pack_y(y_encoded), pack_y(y_val)
             val = (X_val, y_val)
 
         if not continuing:
             steps = self.epochs * math.ceil(X.shape[0] / options["batch_size"])
             self.model_ = self._compiled_network(keras, model_seed, steps)
+            limit_steps_per_execution(
+                self.model_, math.ceil(X.shape[0] / options["batch_size"])
+            )
             build_training_state(
-                self.model_, X[:2].astype(self._input_dtype), y_encoded[:2]
+                self.model_,
+                X[:2].astype(self._input_dtype),
+                map_targets(lambda a: a[:2], y_encoded),
             )
         if incremental and continuing:
             # A new shuffle order for each call, still fixed by random_state.
@@ -339,13 +360,22 @@ class BaseKerasEstimator(BaseEstimator):
             dtype_policy=precision,
             seed=seed,
         )
-        model.compile(
-            optimizer=self._optimizer(keras, steps),
-            loss=self._loss,
-            metrics=[self._metric(keras)],
-            steps_per_execution=STEPS_PER_EXECUTION,
-        )
+        with floatx_scope(keras, "float64" if precision == "float64" else None):
+            model.compile(
+                optimizer=self._optimizer(keras, steps),
+                loss=self._loss_for(keras, precision),
+                metrics=[self._metric(keras)],
+                steps_per_execution=STEPS_PER_EXECUTION,
+            )
         return model
+
+    def _loss_for(self, keras, precision):
+        """The loss: its name, or in float64 an instance computing in float64
+        (Keras makes a named loss in float32, which cannot add float64 L2
+        penalties)."""
+        if precision != "float64":
+            return self._loss
+        return getattr(keras.losses, self._loss_class)(dtype="float64")
 
     def _optimizer(self, keras, steps):
         rate = self.learning_rate_init
@@ -416,8 +446,9 @@ class BaseKerasEstimator(BaseEstimator):
             self.best_loss_ = min(self.loss_curve_)
 
     def _raw_predict(self, X):
-        """The network's outputs for ``X``, as float64: small batches through
-        ONNX Runtime when the ``onnx`` extra is installed (see
+        """The network's outputs for ``X``, as float64 (a list or dict of arrays
+        for a model with several outputs): small batches through ONNX Runtime
+        when the ``onnx`` extra is installed (see
         :mod:`sknn_estimators._small_batch`), others through TensorFlow."""
         X = self._validate_input(X)
 
@@ -429,7 +460,7 @@ class BaseKerasEstimator(BaseEstimator):
         output = small_batch_predict(self, X, tensorflow_path)
         if output is None:
             output = tensorflow_path(X)
-        return output.astype(np.float64)
+        return map_targets(lambda a: a.astype(np.float64), output)
 
     def export(self, path, format="onnx"):
         """Export the fitted estimator as one graph, to serve without Python.
@@ -628,6 +659,7 @@ class KerasClassifierMixin(ClassifierMixin):
     ``predict_proba`` and ``partial_fit(classes=...)``."""
 
     _loss = "sparse_categorical_crossentropy"
+    _loss_class = "SparseCategoricalCrossentropy"
     _score_name = "accuracy"
     _target_validation = {}
     _fitted_attributes = ("classes_",)
@@ -815,6 +847,7 @@ class KerasRegressorMixin(RegressorMixin):
     the validation score."""
 
     _loss = "mean_squared_error"
+    _loss_class = "MeanSquaredError"
     _score_name = "r2_score"
     _target_validation = {"y_numeric": True, "multi_output": True}
     _fitted_attributes = ("n_outputs_",)

@@ -4,6 +4,7 @@ Nothing here runs at ``import sknn_estimators``: TensorFlow costs seconds to
 import, and the MLP presets and data loaders do not need it.
 """
 
+import contextlib
 import os
 import re
 import sys
@@ -20,6 +21,11 @@ PREDICT_BATCH_SIZE = 512
 #: (``compile(steps_per_execution=...)``): fewer trips through Keras' Python loop
 #: per epoch. The weights after each epoch are those of one step at a time.
 STEPS_PER_EXECUTION = 8
+
+#: Calls of Keras' training function an epoch makes at least, where it has
+#: that many batches: ``steps_per_execution`` is lowered for small data sets
+#: (see :func:`limit_steps_per_execution`).
+MIN_CALLS_PER_EPOCH = 4
 
 #: Batches the input pipeline gathers in parallel, and keeps ready ahead of the
 #: training step. Fixed numbers instead of tf.data's autotuning: with autotuning
@@ -147,6 +153,9 @@ def make_dataset(
 ):
     """Batches of ``(X, y[, sample_weight])`` as a ``tf.data.Dataset``.
 
+    ``y`` is one array, or a list, tuple or dict of arrays for a Keras model
+    with several outputs (a list becomes a tuple).
+
     Shuffling draws a new order every epoch from the op-level ``seed``, so a fit
     is repeatable without setting TensorFlow's global seed. Each batch is
     gathered from the NumPy arrays by index, so the arrays are neither copied
@@ -167,7 +176,10 @@ def make_dataset(
     """
     import tensorflow as tf
 
-    arrays = tuple(np.asarray(a) for a in (X, y, sample_weight) if a is not None)
+    y_leaves, pack_y = target_leaves(y)
+    arrays = tuple(
+        np.asarray(a) for a in (X, *y_leaves, sample_weight) if a is not None
+    )
     x_dtype = np.dtype(arrays[0].dtype if x_dtype is None else x_dtype)
     dtypes = (tf.as_dtype(x_dtype), *(tf.as_dtype(a.dtype) for a in arrays[1:]))
 
@@ -182,7 +194,10 @@ def make_dataset(
         batch = tf.numpy_function(take, [batch_indices], dtypes, stateful=False)
         for tensor, array in zip(batch, arrays, strict=True):
             tensor.set_shape((None, *array.shape[1:]))
-        return tuple(batch)
+        if pack_y is None:
+            return tuple(batch)
+        n_y = len(y_leaves)
+        return (batch[0], pack_y(batch[1 : 1 + n_y]), *batch[1 + n_y :])
 
     n_samples = arrays[0].shape[0]
     indices = tf.data.Dataset.range(n_samples)
@@ -198,6 +213,28 @@ def make_dataset(
     options.experimental_optimization.apply_default_optimizations = False
     options.autotune.enabled = tuned
     return dataset.with_options(options)
+
+
+def target_leaves(y):
+    """``(arrays, pack)``: the arrays of targets ``y`` and a function that
+    packs one value per array back into ``y``'s structure, for the several
+    outputs of a Keras model (a list, tuple or dict of arrays); ``pack`` is
+    None for one array (``[y]``) and for no targets (``[]``)."""
+    if isinstance(y, dict):
+        keys = list(y)
+        return [y[key] for key in keys], lambda v: dict(zip(keys, v, strict=True))
+    if isinstance(y, list | tuple):
+        return list(y), tuple  # tf.data keeps tuples as structures
+    return ([] if y is None else [y]), None
+
+
+def map_targets(function, y):
+    """``function`` applied to each array of ``y`` (one array, or a list, tuple
+    or dict of arrays for a model with several outputs), in ``y``'s structure."""
+    leaves, pack = target_leaves(y)
+    if pack is None:
+        return function(y)
+    return pack([function(leaf) for leaf in leaves])
 
 
 def _normalised_weights(weights):
@@ -227,6 +264,38 @@ def build_training_state(model, x, y):
     model.optimizer.build(model.trainable_variables)
     model.compute_metrics(x, y, model(x, training=False))
     model.reset_metrics()
+
+
+def limit_steps_per_execution(model, batches_per_epoch):
+    """Lower ``model.steps_per_execution`` so that an epoch of
+    ``batches_per_epoch`` batches makes at least ``MIN_CALLS_PER_EPOCH`` calls
+    of Keras' training function (never below 1; never raised).
+
+    Only small data sets are affected (fewer than 32 batches an epoch), where
+    grouping batches saves next to nothing. It matters there because each new
+    model brings a new traced training function, and TensorFlow counts the
+    traces of all of them together (its detector keys on the code of Keras'
+    training loop, not on the model): fits of one or two calls each, as in a
+    grid search on a small data set, looked to it like one function traced
+    again and again, and it logged "triggered tf.function retracing"
+    warnings. The weights are the same for any grouping.
+    """
+    limit = max(1, batches_per_epoch // MIN_CALLS_PER_EPOCH)
+    model.steps_per_execution = min(model.steps_per_execution, limit)
+
+
+@contextlib.contextmanager
+def floatx_scope(keras, floatx):
+    """Keras' default float type set to ``floatx`` inside the block only (None:
+    left as it is). Keras' ``compile`` gives its compiled loss that type, and
+    a float64 network's L2 penalties can only be added to a float64 loss."""
+    previous = keras.config.floatx()
+    if floatx is not None:
+        keras.config.set_floatx(floatx)
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(previous)
 
 
 def bfloat16_supported():
@@ -399,7 +468,8 @@ def make_predict_function(model):
 
 
 def predict_in_batches(predict_function, X, batch_size=PREDICT_BATCH_SIZE, dtype=None):
-    """Apply ``predict_function`` to ``X`` in chunks and stack the float outputs.
+    """Apply ``predict_function`` to ``X`` in chunks and stack the float outputs
+    (each output's, for a model with several: a list or dict of arrays).
 
     Each chunk is cast to ``dtype`` (when given) as it is taken, so that integer
     images are never copied whole.
@@ -416,17 +486,22 @@ def predict_in_batches(predict_function, X, batch_size=PREDICT_BATCH_SIZE, dtype
         if dtype is not None:
             rows = rows.astype(dtype, copy=False)
         if rows.shape[0] == 1:
-            return predict_function(tf.convert_to_tensor(np.repeat(rows, 2, 0)))[
-                :1
-            ].numpy()
-        return predict_function(tf.convert_to_tensor(rows)).numpy()
+            output = predict_function(tf.convert_to_tensor(np.repeat(rows, 2, 0)))
+            return map_targets(lambda t: t[:1].numpy(), output)
+        return map_targets(
+            lambda t: t.numpy(), predict_function(tf.convert_to_tensor(rows))
+        )
 
     if X.shape[0] <= batch_size:
         return run(X)
     chunks = [
         run(X[start : start + batch_size]) for start in range(0, X.shape[0], batch_size)
     ]
-    return np.concatenate(chunks)
+    leaves, pack = target_leaves(chunks[0])
+    if pack is None:
+        return np.concatenate(chunks)
+    per_output = zip(*(target_leaves(chunk)[0] for chunk in chunks), strict=True)
+    return pack([np.concatenate(arrays) for arrays in per_output])
 
 
 def model_to_bytes(model):

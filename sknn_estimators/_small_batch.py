@@ -59,7 +59,11 @@ def small_batch_predict(estimator, X, reference):
     if X.shape[0] > SMALL_BATCH or X.shape[0] == 0 or not engine_enabled():
         return None
     model = estimator.model_
-    if len(model.inputs) != 1 or model.inputs[0].dtype != "float32":
+    if (
+        len(model.inputs) != 1
+        or len(model.outputs) != 1
+        or model.inputs[0].dtype != "float32"
+    ):
         return None
     if getattr(estimator, "precision_", "float32") != "float32":
         return None

@@ -35,6 +35,8 @@ from sknn_estimators._keras_runtime import (
     STEPS_PER_EXECUTION,
     import_keras,
     make_predict_function,
+    map_targets,
+    target_leaves,
 )
 from sknn_estimators._wrapper_encoders import (
     ClassifierLabelEncoder,
@@ -328,10 +330,11 @@ class BaseWrapper(BaseKerasEstimator):
             )
         batch_size = _batch_size(batch_size, n_samples)
         validation_batch_size = self.validation_batch_size or batch_size
+        validation_split = routed.get("validation_split", self.validation_split)
         return {
             "epochs": 1 if incremental else epochs,
             "batch_size": batch_size,
-            "validation_fraction": self.validation_split or None,
+            "validation_fraction": validation_split or None,
             "validation_batch_size": _batch_size(validation_batch_size, n_samples),
             "callbacks": self._make_callbacks(keras, "fit"),
         }
@@ -540,6 +543,52 @@ class BaseWrapper(BaseKerasEstimator):
             fit_params=kwargs,
         )
 
+    @staticmethod
+    def scorer(y_true, y_pred, **kwargs):
+        """The score of predictions ``y_pred`` for ``y_true``, used by
+        :meth:`score`; override it (a static method) for targets that the
+        default does not score, as in scikeras' data-transformer guide.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions.
+        **kwargs : dict
+            ``sample_weight`` and the routed ``score__`` parameters.
+
+        Returns
+        -------
+        score : float
+            The score; higher is better.
+        """
+        raise NotImplementedError(
+            "BaseWrapper has no scorer; subclass it and define one."
+        )
+
+    def score(self, X, y, sample_weight=None):
+        """``scorer(y, predict(X))``: accuracy for :class:`KerasClassifier`,
+        R² for :class:`KerasRegressor`, unless ``scorer`` is overridden.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the score.
+
+        Returns
+        -------
+        score : float
+            The score.
+        """
+        y_pred = self.predict(X)
+        kwargs = self._routed("score")
+        return float(self.scorer(y, y_pred, sample_weight=sample_weight, **kwargs))
+
     def initialize(self, X, y):
         """Build and compile the model for ``X`` and ``y`` without training it.
 
@@ -569,6 +618,23 @@ class BaseWrapper(BaseKerasEstimator):
         self._predict_function = make_predict_function(self.model_)
         self._pickled_model = None
         return self
+
+    def _several_outputs(self):
+        """Whether the target encoder asks for a model with several outputs."""
+        return (getattr(self, "n_outputs_expected_", None) or 1) > 1
+
+    def _output_targets(self, encoded):
+        """The target encoder's list, tuple or dict of arrays (one per output
+        of the model), each as an array of the input dtype."""
+        structure = target_leaves(encoded)[1]
+        if structure is None:
+            raise TypeError(
+                f"The target_encoder of {type(self).__name__} sets "
+                f"n_outputs_expected_={self.n_outputs_expected_}, so its transform "
+                "must return a list, tuple or dict of arrays, one per output of "
+                f"the model; it returned {type(encoded).__name__}."
+            )
+        return map_targets(lambda a: np.asarray(a, dtype=self._input_dtype), encoded)
 
     def _set_target_metadata(self, y, encoder, classes=None):
         self.target_encoder_ = encoder.fit(y)
@@ -815,6 +881,8 @@ class KerasClassifier(KerasClassifierMixin, BaseWrapper):
                 encoder.set_params(categories=[np.unique(classes)])
             self._set_target_metadata(y, encoder, classes)
         encoded = self.target_encoder_.transform(y)
+        if self._several_outputs():
+            return self._output_targets(encoded)
         return np.asarray(encoded, dtype=self._input_dtype)
 
     def _class_weights(self, y_encoded):
@@ -831,6 +899,16 @@ class KerasClassifier(KerasClassifierMixin, BaseWrapper):
         else:
             indices = y_encoded.ravel().astype(np.intp)
         return KerasClassifierMixin._class_weights(self, indices)
+
+    @staticmethod
+    def scorer(y_true, y_pred, **kwargs):
+        """Accuracy (:func:`~sklearn.metrics.accuracy_score`); see
+        :meth:`BaseWrapper.scorer`."""
+        from sklearn.metrics import accuracy_score
+
+        return accuracy_score(y_true, y_pred, **kwargs)
+
+    score = BaseWrapper.score
 
     def _output_widths(self):
         if self.target_type_ == "binary":
@@ -963,11 +1041,20 @@ class KerasRegressor(KerasRegressorMixin, BaseWrapper):
         if reset:
             self._set_target_metadata(y, self.target_encoder)
         encoded = self.target_encoder_.transform(y)
-        if getattr(self, "n_outputs_expected_", 1) != 1:
-            return encoded
+        if self._several_outputs():
+            return self._output_targets(encoded)
         return KerasRegressorMixin._encode_targets(
             self, encoded, reset=False, validation=validation
         )
+
+    @staticmethod
+    def scorer(y_true, y_pred, **kwargs):
+        """R² (:func:`~sklearn.metrics.r2_score`); see :meth:`BaseWrapper.scorer`."""
+        from sklearn.metrics import r2_score
+
+        return r2_score(y_true, y_pred, **kwargs)
+
+    score = BaseWrapper.score
 
     def _output_widths(self):
         return (self.n_outputs_,)

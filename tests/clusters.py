@@ -4,9 +4,10 @@ import contextlib
 
 
 @contextlib.contextmanager
-def local_dask_client():
+def local_dask_client(**cluster_options):
     """A ``distributed.Client`` of a ``LocalCluster`` with 2 single-threaded
-    worker processes on the loopback address, closed on exit."""
+    worker processes on the loopback address, closed on exit;
+    ``cluster_options`` go to ``LocalCluster`` (e.g. ``memory_limit``)."""
     from distributed import Client, LocalCluster
 
     with (
@@ -16,6 +17,7 @@ def local_dask_client():
             processes=True,
             host="127.0.0.1",
             dashboard_address=None,
+            **cluster_options,
         ) as cluster,
         Client(cluster) as client,
     ):

@@ -110,20 +110,31 @@ def test_training_input_pipeline_does_not_autotune(digits):
         np.testing.assert_array_equal(y, y_tuned.numpy())
 
 
+def test_small_data_sets_group_fewer_batches_per_call(digits):
+    """At least MIN_CALLS_PER_EPOCH calls of the training function an epoch
+    (so that fits on small folds do not look like retracing to TensorFlow)."""
+    from sknn_estimators._keras_runtime import MIN_CALLS_PER_EPOCH
+
+    X_train, _, y_train, _ = digits
+    for rows, expected in [(200, 1), (320, 2), (1200, 8)]:
+        clf = small_cnn(epochs=1).fit(X_train[:rows], y_train[:rows])
+        assert clf.model_.steps_per_execution == expected
+        assert -(-rows // 32) // expected >= min(MIN_CALLS_PER_EPOCH, rows // 32)
+
+
 def test_grouped_training_steps_give_the_weights_of_single_steps(digits, monkeypatch):
     """``steps_per_execution`` only groups calls of Keras' training function:
     the fit is bit for bit the fit of one step per call, also where the
-    number of batches (7 here) is not a multiple of the group size."""
+    number of batches (38 here) is not a multiple of the group size."""
     import sknn_estimators._base as cnn_module
     from sknn_estimators._keras_runtime import STEPS_PER_EXECUTION
 
     X_train, X_test, y_train, _ = digits
-    X_train, y_train = X_train[:200], y_train[:200]
-    grouped = small_cnn(epochs=3).fit(X_train, y_train)
+    grouped = small_cnn(epochs=2).fit(X_train, y_train)
     assert grouped.model_.steps_per_execution == STEPS_PER_EXECUTION > 1
     assert -(-len(y_train) // 32) % STEPS_PER_EXECUTION != 0
     monkeypatch.setattr(cnn_module, "STEPS_PER_EXECUTION", 1)
-    single = small_cnn(epochs=3).fit(X_train, y_train)
+    single = small_cnn(epochs=2).fit(X_train, y_train)
     assert single.model_.steps_per_execution == 1
     np.testing.assert_array_equal(grouped.loss_curve_, single.loss_curve_)
     np.testing.assert_array_equal(

@@ -169,21 +169,33 @@ def test_regressor_partial_fit_continues_the_network(digits):
 
 
 @pytest.mark.slow
-def test_incremental_on_a_local_dask_cluster(digits):
+def test_incremental_and_parallel_post_fit_on_a_local_dask_cluster(digits):
+    """Incremental streams the blocks of a Dask array through partial_fit;
+    ParallelPostFit predicts the blocks on the workers (the large version,
+    with a worker memory limit below the array's size, is
+    ``python -m benchmarks.bench_dask``)."""
     da = pytest.importorskip("dask.array")
     wrappers = pytest.importorskip("dask_ml.wrappers")
     X, X_test, y, y_test = digits
-    X_blocks = da.from_array((X / 16).astype(np.float32), chunks=(200, 64))
+    X_blocks = da.from_array(X.astype(np.uint8), chunks=(200, 64))
     y_blocks = da.from_array(y, chunks=200)
     assert X_blocks.numblocks[0] == 6
-    with local_dask_client():
-        incremental = wrappers.Incremental(small_cnn(), shuffle_blocks=False)
-        incremental.fit(X_blocks, y_blocks, classes=np.arange(10))
-        score = incremental.score(
-            da.from_array(X_test / 16, chunks=200), da.from_array(y_test, chunks=200)
+    with local_dask_client(memory_limit="1.5GiB") as client:
+        incremental = wrappers.Incremental(
+            small_cnn(input_scale=1 / 16), shuffle_blocks=False
         )
-    assert incremental.estimator_.n_iter_ == 6  # one epoch per block
-    assert score > 0.5
+        incremental.fit(X_blocks, y_blocks, classes=np.arange(10))
+        fitted = incremental.estimator_
+        post_fit = wrappers.ParallelPostFit(fitted)
+        X_test_blocks = da.from_array(X_test.astype(np.uint8), chunks=200)
+        predicted = post_fit.predict(X_test_blocks)
+        assert isinstance(predicted, da.Array)
+        predicted = predicted.compute()
+        workers = client.run(lambda: __import__("os").getpid())
+    assert len(workers) == 2
+    assert fitted.n_iter_ == 6  # one epoch per block
+    np.testing.assert_array_equal(predicted, fitted.predict(X_test.astype(np.uint8)))
+    assert (predicted == y_test).mean() > 0.5
 
 
 # -------------------------------------------------------------------- callbacks
@@ -324,4 +336,16 @@ def test_integer_input_is_validated_without_a_float_copy(fitted_cnn, digits):
     proba = fitted_cnn.predict_proba(X)
     np.testing.assert_allclose(
         proba, fitted_cnn.predict_proba(X.astype(np.float32)), rtol=1e-6
+    )
+
+
+def test_float64_trains_with_an_l2_penalty_and_round_trips(digits, tmp_path):
+    X, _, y, _ = digits
+    clf = small_cnn(epochs=1, precision="float64", alpha=0.1, solver="sgd")
+    clf.fit(X[:100] / 16, y[:100])
+    assert clf.model_.layers[-1].compute_dtype == "float64"
+    clf.save(tmp_path / "f64.sknn")
+    twin = load_model(tmp_path / "f64.sknn")
+    np.testing.assert_array_equal(
+        twin.predict_proba(X[:20] / 16), clf.predict_proba(X[:20] / 16)
     )

@@ -139,30 +139,31 @@ def test_tensorflow_notices_are_held_back_and_the_variable_brings_them_back():
 # ---------------------------------------------------------------- retracing
 GRID_SEARCH = """
 from sklearn.datasets import load_digits
-from sklearn.model_selection import GridSearchCV
+from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+from sklearn.model_selection import GridSearchCV, HalvingGridSearchCV, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sknn_estimators import FashionCNNClassifier
 
 X, y = load_digits(return_X_y=True)
 cnn = FashionCNNClassifier(conv_filters=(4,), dense_units=(8,), epochs=2)
-GridSearchCV(
-    make_pipeline(StandardScaler(), cnn),
-    {"fashioncnnclassifier__batch_size": [16, 32]},
-    cv=3,
-).fit(X[:300], y[:300])
+pipe = make_pipeline(StandardScaler(), cnn)
+grid = {"fashioncnnclassifier__batch_size": [16, 32]}
+GridSearchCV(pipe, grid, cv=3).fit(X[:300], y[:300])
+HalvingGridSearchCV(
+    pipe, {**grid, "fashioncnnclassifier__epochs": [1, 2]}, cv=3, random_state=0
+).fit(X[:600], y[:600])
+cross_validate(pipe, X[:300], y[:300], cv=5)
 """
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="Keras traces a new train function for each new model (one trace per "
-    "fit, none within a fit); TensorFlow's retracing detector keys on the shared "
-    "code object of Keras' multi_step_on_iterator, and with steps_per_execution=8 "
-    "a fit on a small fold makes 1-2 calls, so 5 fits give 5 traces in 10 calls",
-)
 def test_grid_search_over_a_pipeline_logs_no_retracing():
+    """Keras traces a new training function for each new model (one trace per
+    fit, none within a fit); TensorFlow's retracing detector keys on the code
+    of Keras' training loop, shared by all models. Fits of 1-2 calls each (8
+    grouped batches per call on a small fold) made 5 traces in 10 calls and a
+    warning; small data sets now group fewer batches per call."""
     # A fresh process: TensorFlow warns at most twice per process.
     result = subprocess.run(
         [sys.executable, "-c", GRID_SEARCH],

@@ -1,14 +1,25 @@
 """sknn_estimators.wrappers: scikeras' API on the shared core, on tiny data."""
 
+import pickle
 import random
 
 import keras
 import numpy as np
 import pytest
-from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.base import (
+    BaseEstimator,
+    TransformerMixin,
+    clone,
+    is_classifier,
+    is_regressor,
+)
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelEncoder, StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
+from sknn_estimators._keras_runtime import bfloat16_supported
 from sknn_estimators.wrappers import KerasClassifier, KerasRegressor
+from tests.estimators import WRAPPER_EXACT_WEIGHT_PARAMS, dense_model
 
 QUIET = dict(verbose=0, random_state=0)
 #: Enough training for the tiny data to be learned.
@@ -290,6 +301,11 @@ def test_validation_split_records_validation_loss(data):
         mlp, loss="binary_crossentropy", epochs=2, validation_split=0.25, **QUIET
     ).fit(X, y)
     assert len(clf.history_["val_loss"]) == 2
+    # Routed to fit, as scikeras' basic-usage tutorial does.
+    clf = KerasClassifier(
+        mlp, loss="binary_crossentropy", epochs=2, fit__validation_split=0.25, **QUIET
+    ).fit(X, y)
+    assert len(clf.history_["val_loss"]) == 2
 
 
 def test_initialize_builds_without_training(data):
@@ -473,3 +489,224 @@ def test_the_feature_encoder_can_be_overridden(data):
     np.testing.assert_array_equal(reg.feature_encoder_.transform(X[:2]), 2 * X[:2])
     assert reg.predict(X).shape == (len(X),)
     assert "feature_encoder_" in seen["meta"] and "target_encoder_" in seen["meta"]
+
+
+# The multi-output classifier of scikeras' data-transformer guide: a Keras
+# model with a binary and a multiclass output, a target encoder that splits y
+# into one array per output, and a scorer for the two columns of y.
+def get_clf_model(meta):
+    inp = keras.layers.Input(shape=(meta["n_features_in_"],))
+    x1 = keras.layers.Dense(100, activation="relu")(inp)
+    out_bin = keras.layers.Dense(1, activation="sigmoid")(x1)
+    out_cat = keras.layers.Dense(meta["n_classes_"][1], activation="softmax")(x1)
+    model = keras.Model(inputs=inp, outputs=[out_bin, out_cat])
+    model.compile(loss=["binary_crossentropy", "sparse_categorical_crossentropy"])
+    return model
+
+
+class MultiOutputTransformer(BaseEstimator, TransformerMixin):
+    def fit(self, y):
+        y_bin, y_cat = y[:, 0], y[:, 1]
+        self.bin_encoder_ = LabelEncoder().fit(y_bin)
+        self.cat_encoder_ = LabelEncoder().fit(y_cat)
+        self.n_classes_ = [
+            self.bin_encoder_.classes_.size,
+            self.cat_encoder_.classes_.size,
+        ]
+        self.n_outputs_expected_ = 2
+        return self
+
+    def transform(self, y):
+        y_bin, y_cat = y[:, 0], y[:, 1]
+        return [self.bin_encoder_.transform(y_bin), self.cat_encoder_.transform(y_cat)]
+
+    def inverse_transform(self, y, return_proba=False):
+        y_pred_proba = y
+        if return_proba:
+            return np.column_stack(y_pred_proba)
+        y_pred_bin = (y_pred_proba[0] > 0.5).astype(int).reshape(-1)
+        y_pred_cat = np.argmax(y_pred_proba[1], axis=1)
+        y_pred_bin = self.bin_encoder_.inverse_transform(y_pred_bin)
+        y_pred_cat = self.cat_encoder_.inverse_transform(y_pred_cat)
+        return np.column_stack([y_pred_bin, y_pred_cat])
+
+    def get_metadata(self):
+        return {
+            "n_classes_": self.n_classes_,
+            "n_outputs_expected_": self.n_outputs_expected_,
+        }
+
+
+class MultiOutputClassifier(KerasClassifier):
+    @property
+    def target_encoder(self):
+        return MultiOutputTransformer()
+
+    @staticmethod
+    def scorer(y_true, y_pred, **kwargs):
+        y_bin, y_cat = y_true[:, 0], y_true[:, 1]
+        y_pred_bin, y_pred_cat = y_pred[:, 0], y_pred[:, 1]
+        return np.mean(
+            [accuracy_score(y_bin, y_pred_bin), accuracy_score(y_cat, y_pred_cat)]
+        )
+
+
+@pytest.fixture(scope="module")
+def multi_output_data():
+    rng = np.random.RandomState(0)
+    y = np.column_stack([rng.randint(0, 2, size=100), rng.randint(0, 5, size=100)])
+    X = StandardScaler().fit_transform(y)  # the labels as features, as in the guide
+    return X, y
+
+
+def test_data_transformer_guide_multi_output_classifier(multi_output_data):
+    X, y = multi_output_data
+    clf = MultiOutputClassifier(model=get_clf_model, verbose=0, random_state=0)
+    score = clf.fit(X, y).score(X, y)  # the guide's one epoch
+    assert 0 <= score <= 1
+    assert clf.n_classes_ == [2, 5]
+    assert clf.n_outputs_expected_ == 2
+    assert len(clf.model_.outputs) == 2
+    assert clf.predict(X).shape == (100, 2)
+    assert clf.predict(X[:1]).shape == (1, 2)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (100, 6)
+    # One row predicts as it does among others (traced inference, lists).
+    np.testing.assert_allclose(clf.predict_proba(X[:1]), proba[:1], rtol=1e-5)
+    # Trained longer, the two outputs are learned from their own labels.
+    clf.set_params(epochs=40).fit(X, y)
+    assert clf.score(X, y) > 0.9
+    assert len(clf.history_) == 3  # the loss, and each output's own loss
+
+
+def test_multi_output_validation_split_weights_and_pickle(multi_output_data):
+    X, y = multi_output_data
+    clf = MultiOutputClassifier(
+        model=get_clf_model, validation_split=0.2, epochs=2, **QUIET
+    )
+    clf.fit(X, y, sample_weight=np.linspace(0.5, 1.5, len(y)))
+    assert len(clf.history_["val_loss"]) == 2
+    clone(clf).set_params(validation_split=0.0).fit(X, y, validation_data=(X, y))
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
+    fresh = clone(clf).initialize(X, y)
+    assert fresh.predict(X).shape == (100, 2)
+    clf.set_params(warm_start=True, validation_split=0.0).fit(X, y)
+    assert len(clf.history_["loss"]) == 4
+
+
+def test_multi_output_model_with_the_wrong_number_of_outputs(multi_output_data):
+    X, y = multi_output_data
+
+    def one_output(meta):
+        return mlp({"n_features_in_": 2, "n_classes_": 5, "target_type_": "multiclass"})
+
+    clf = MultiOutputClassifier(model=one_output, loss="mse", **QUIET)
+    with pytest.raises(
+        ValueError, match="1 outputs, but MultiOutputClassifier expects 2"
+    ):
+        clf.fit(X, y)
+
+    class OneArray(MultiOutputTransformer):
+        def transform(self, y):
+            return np.column_stack(super().transform(y))
+
+    class OneArrayClassifier(MultiOutputClassifier):
+        @property
+        def target_encoder(self):
+            return OneArray()
+
+    clf = OneArrayClassifier(model=get_clf_model, **QUIET)
+    with pytest.raises(TypeError, match="n_outputs_expected_=2, so its transform"):
+        clf.fit(X, y)
+
+
+class DictTargets(BaseEstimator, TransformerMixin):
+    """Regression targets as a dict keyed by the model's output names."""
+
+    def fit(self, y):
+        self.n_outputs_expected_ = 2
+        return self
+
+    def transform(self, y):
+        return {"first": y[:, :1], "second": y[:, 1:]}
+
+    def inverse_transform(self, y):
+        return np.column_stack([y["first"], y["second"]])
+
+    def get_metadata(self):
+        return {"n_outputs_expected_": self.n_outputs_expected_}
+
+
+class TwoHeadRegressor(KerasRegressor):
+    @property
+    def target_encoder(self):
+        return DictTargets()
+
+
+def test_multi_output_regressor_with_dict_targets(data):
+    X, _, _, y_reg = data
+    y = np.column_stack([y_reg, -y_reg])
+
+    def get_model(meta):
+        inp = keras.Input((meta["n_features_in_"],))
+        hidden = keras.layers.Dense(8, activation="relu")(inp)
+        return keras.Model(
+            inp,
+            {
+                "first": keras.layers.Dense(1, name="first")(hidden),
+                "second": keras.layers.Dense(1, name="second")(hidden),
+            },
+        )
+
+    reg = TwoHeadRegressor(get_model, loss="mse", **FAST, **QUIET).fit(X, y)
+    assert reg.predict(X).shape == (len(X), 2)
+    assert reg.score(X, y) > 0.8
+
+
+@pytest.mark.parametrize("estimator", ["classifier", "regressor"])
+def test_integer_weights_equal_repeated_rows_in_float32(data, estimator):
+    """In float32 with one batch and no shuffling, integer weights match
+    repeated rows to float rounding (exactly in float64: test_common.py)."""
+    X, _, y_multi, y_reg = data
+    y = y_multi if estimator == "classifier" else y_reg
+    cls = KerasClassifier if estimator == "classifier" else KerasRegressor
+    weight = np.random.RandomState(0).randint(0, 3, size=len(y))
+    config = {**WRAPPER_EXACT_WEIGHT_PARAMS, "precision": "float32", "epochs": 5}
+    params = dict(model=dense_model, **config, **QUIET)
+    weighted = cls(**params).fit(X, y, sample_weight=weight)
+    repeated = cls(**params).fit(np.repeat(X, weight, axis=0), np.repeat(y, weight))
+    method = "predict_proba" if estimator == "classifier" else "predict"
+    np.testing.assert_allclose(
+        getattr(weighted, method)(X),
+        getattr(repeated, method)(X),
+        atol=1e-5,
+        rtol=1e-5,
+    )
+    # The weights do change the fit: unweighted training gives another model.
+    plain = cls(**params).fit(X, y)
+    assert not np.allclose(getattr(plain, method)(X), getattr(weighted, method)(X))
+
+
+@pytest.mark.skipif(
+    not bfloat16_supported(), reason="this machine does not compute bfloat16 natively"
+)
+def test_mixed_bfloat16_wrapper_smoke(data):
+    X, _, y, _ = data
+    clf = KerasClassifier(
+        mlp,
+        loss="sparse_categorical_crossentropy",
+        precision="mixed_bfloat16",
+        **FAST,
+        **QUIET,
+    ).fit(X, y)
+    assert clf.precision_ == "mixed_bfloat16"
+    policies = {layer.dtype_policy.name for layer in clf.model_.layers}
+    assert policies == {"mixed_bfloat16"}
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-6)
+    np.testing.assert_allclose(clf.predict_proba(X[:1]), proba[:1], atol=1e-2)
+    assert clf.score(X, y) > 0.8
+    # The process-wide policy is left as it was.
+    assert keras.config.dtype_policy().name == "float32"
