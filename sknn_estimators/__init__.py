@@ -19,6 +19,8 @@ _LAZY = {
     "Preset": "sknn_estimators._presets",
     "describe_presets": "sknn_estimators._presets",
     "load_model": "sknn_estimators._persistence",
+    "export_pipeline": "sknn_estimators._export",
+    "NotExportableError": "sknn_estimators._export",
 }
 
 __all__ = sorted(_LAZY)

@@ -46,6 +46,7 @@ from sknn_estimators._keras_runtime import (
     progress_callbacks,
     target_leaves,
 )
+from sknn_estimators._small_batch import small_batch_predict
 from sknn_estimators._validation import not_numeric_error
 
 _MAX_SEED = np.iinfo(np.int32).max
@@ -446,11 +447,61 @@ class BaseKerasEstimator(BaseEstimator):
 
     def _raw_predict(self, X):
         """The network's outputs for ``X``, as float64 (a list or dict of arrays
-        for a model with several outputs)."""
-        output = predict_in_batches(
-            self._predict_function, self._validate_input(X), dtype=self._input_dtype
-        )
+        for a model with several outputs): small batches through ONNX Runtime
+        when the ``onnx`` extra is installed (see
+        :mod:`sknn_estimators._small_batch`), others through TensorFlow."""
+        X = self._validate_input(X)
+
+        def tensorflow_path(rows):
+            return predict_in_batches(
+                self._predict_function, rows, dtype=self._input_dtype
+            )
+
+        output = small_batch_predict(self, X, tensorflow_path)
+        if output is None:
+            output = tensorflow_path(X)
         return map_targets(lambda a: a.astype(np.float64), output)
+
+    def export(self, path, format="onnx"):
+        """Export the fitted estimator as one graph, to serve without Python.
+
+        The graph takes the rows ``predict`` takes, as float32 of shape
+        ``(n_samples, n_features_in_)``, reshapes them inside the graph as the
+        estimator does (the CNNs: to images of ``image_shape_``), and returns
+        what ``predict_proba`` returns for a classifier and ``predict`` for a
+        regressor. Its description (``classes``, ``n_features_in``,
+        ``image_shape``, ``feature_names_in``, the input and output names) is
+        written beside it as JSON: in the ONNX file's ``metadata_props`` under
+        ``"sknn_estimators"``, or in ``assets.extra/sknn_estimators.json`` of
+        a SavedModel. ONNX needs the ``onnx`` extra
+        (``pip install sknn-estimators[onnx]``). See the "Deploying" guide.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write: a file (``"model.onnx"``) for ONNX, a directory
+            for a SavedModel (serve its ``serving_default`` signature).
+        format : {"onnx", "tf_saved_model"}, default="onnx"
+            The format of the graph.
+
+        Returns
+        -------
+        description : dict
+            The description written beside the graph.
+        """
+        from sknn_estimators._export import export
+
+        check_is_fitted(self)
+        return export(self, path, format=format)
+
+    def _check_exportable(self):
+        """Raise ``NotExportableError`` unless the network's input is the
+        validated rows, reshaped (subclasses with other transforms refuse)."""
+
+    def _serving_output(self, ops, output):
+        """What the exported graph returns, in Keras ops, from the network's
+        float32 ``output``: ``predict_proba``'s or ``predict``'s values."""
+        return output
 
     # ------------------------------------------------------------ persistence
     def save(self, path):
@@ -764,6 +815,9 @@ class KerasClassifierMixin(ClassifierMixin):
         proba /= proba.sum(axis=1, keepdims=True)
         return proba
 
+    def _serving_output(self, ops, output):
+        return output / ops.sum(output, axis=1, keepdims=True)
+
     def predict(self, X):
         """Predicted class label of each sample.
 
@@ -869,6 +923,9 @@ class KerasRegressorMixin(RegressorMixin):
                 f"with {self.n_outputs_}."
             )
         return y.reshape(-1, n_outputs)
+
+    def _serving_output(self, ops, output):
+        return ops.squeeze(output, axis=1) if self.n_outputs_ == 1 else output
 
     def predict(self, X):
         """Predicted targets of each sample.

@@ -283,6 +283,35 @@ class BaseWrapper(BaseKerasEstimator):
             self._set_metadata(self.feature_encoder_)
         return self.feature_encoder_.transform(X)
 
+    def _check_exportable(self):
+        from sklearn.preprocessing import FunctionTransformer
+
+        from sknn_estimators._export import NotExportableError
+
+        encoder = self.feature_encoder_
+        identity = type(encoder) is FunctionTransformer and encoder.func is None
+        default_target = type(self.target_encoder_) in (
+            ClassifierLabelEncoder,
+            RegressorTargetEncoder,
+        )
+        model = self.model_
+        problems = [
+            what
+            for what, refused in (
+                ("feature_encoder_", not identity),
+                ("target_encoder_", not default_target),
+                ("model_", len(model.inputs) != 1 or len(model.outputs) != 1),
+            )
+            if refused
+        ]
+        if problems:
+            raise NotExportableError(
+                f"{type(self).__name__} exports a model of one input and one "
+                "output with the default feature and target encoders; this one "
+                f"has its own {', '.join(problems)}.",
+                names=problems,
+            )
+
     def _set_metadata(self, encoder):
         for name, value in getattr(encoder, "get_metadata", dict)().items():
             setattr(self, name, value)
@@ -945,6 +974,13 @@ class KerasClassifier(KerasClassifierMixin, BaseWrapper):
             self._raw_predict(X), return_proba=True
         )
 
+    def _serving_output(self, ops, output):
+        if self.target_encoder_._target_type == "multilabel-indicator":
+            return output
+        if output.shape[-1] == 1:  # one sigmoid unit: the second class's
+            output = ops.concatenate([1 - output, output], axis=1)
+        return output / ops.sum(output, axis=1, keepdims=True)
+
     def predict(self, X):
         """Predicted labels.
 
@@ -1048,6 +1084,11 @@ class KerasRegressor(KerasRegressorMixin, BaseWrapper):
             The updated estimator.
         """
         return self._fit(X, y, sample_weight, incremental=True, fit_params=kwargs)
+
+    def _serving_output(self, ops, output):
+        if self.target_encoder_._y_ndim == 1 and output.shape[-1] == 1:
+            return ops.squeeze(output, axis=1)
+        return output
 
     def predict(self, X):
         """Predicted targets.

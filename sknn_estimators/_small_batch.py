@@ -1,0 +1,151 @@
+"""The small-batch predict path: the fitted network in ONNX Runtime.
+
+A traced TensorFlow call has a fixed cost per call that dominates one-image
+predictions; ONNX Runtime's is several times smaller (see
+``benchmarks/results/bench_latency.md``, written by
+``python -m benchmarks.bench_latency``). With the ``onnx`` extra installed,
+:meth:`BaseKerasEstimator._raw_predict` sends batches of at most
+:data:`SMALL_BATCH` rows here; larger batches stay on the TensorFlow path.
+
+The session is built on the first small batch after each fit, from Keras' own
+ONNX export of the network, and checked on those rows against the TensorFlow
+path. A network that does not convert, or whose outputs differ by more than
+:data:`TOLERANCE`, keeps the TensorFlow path: one debug log, no warning. The
+session runs on one thread, is never pickled or saved, and is rebuilt when
+needed. Setting the
+environment variable ``SKNN_ESTIMATORS_ONNXRUNTIME=0`` turns the path off.
+"""
+
+import contextlib
+import functools
+import importlib.util
+import logging
+import os
+import tempfile
+import warnings
+import weakref
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+#: The largest batch that goes through ONNX Runtime.
+SMALL_BATCH = 32
+#: The largest difference from the TensorFlow path at which the session is used.
+TOLERANCE = 1e-5
+ENV = "SKNN_ESTIMATORS_ONNXRUNTIME"
+_MODULES = ("onnxruntime", "onnx", "tf2onnx")
+#: estimator -> ``(predict function, session or None)``. Held outside the
+#: estimator, so that predict leaves its ``__dict__`` as it was (scikit-learn's
+#: ``check_dict_unchanged``) and pickling, cloning and saving never see it; a
+#: new fit makes a new predict function, and so a new session.
+_SESSIONS = weakref.WeakKeyDictionary()
+
+
+def engine_enabled():
+    """Whether the ``onnx`` extra is installed and the path is not turned off."""
+    return os.environ.get(ENV, "1").strip() != "0" and _installed()
+
+
+@functools.cache
+def _installed():
+    return all(importlib.util.find_spec(name) is not None for name in _MODULES)
+
+
+def small_batch_predict(estimator, X, reference):
+    """The network's outputs for the network-shaped rows ``X`` from ONNX
+    Runtime, or None where the TensorFlow path applies. ``reference(X)``
+    computes them on the TensorFlow path (to check a new session)."""
+    if X.shape[0] > SMALL_BATCH or X.shape[0] == 0 or not engine_enabled():
+        return None
+    model = estimator.model_
+    if (
+        len(model.inputs) != 1
+        or len(model.outputs) != 1
+        or model.inputs[0].dtype != "float32"
+    ):
+        return None
+    if getattr(estimator, "precision_", "float32") != "float32":
+        return None
+    cached = _SESSIONS.get(estimator)
+    if cached is not None and cached[0] is estimator._predict_function:
+        session = cached[1]
+        return None if session is None else session.run(X)
+    session = _build(model, X, reference(X))
+    _SESSIONS[estimator] = (estimator._predict_function, session)
+    return None if session is None else session.run(X)
+
+
+class _Session:
+    """An ONNX Runtime session of the network, taking network-shaped rows."""
+
+    def __init__(self, session):
+        self.session = session
+        self.input_name = session.get_inputs()[0].name
+
+    def run(self, X):
+        rows = np.asarray(X, dtype=np.float32)
+        (output,) = self.session.run(None, {self.input_name: rows})
+        return output
+
+
+def _build(model, X, expected):
+    """A checked :class:`_Session` of ``model``, or None (logged at debug)."""
+    try:
+        import onnxruntime
+
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "network.onnx")
+            # Keras exports only a model that has been called (a loaded one
+            # has not).
+            model(np.asarray(X[:1], dtype=np.float32), training=False)
+            with warnings.catch_warnings(), _quiet("tf2onnx"):
+                # Keras' tf2onnx patch for NumPy 2 reads np.object (Keras' to fix).
+                warnings.filterwarnings(
+                    "ignore",
+                    message=r"In the future `np\.object`",
+                    category=FutureWarning,
+                )
+                model.export(path, format="onnx", verbose=False)
+            options = onnxruntime.SessionOptions()
+            options.log_severity_level = 3
+            # One thread: no pool to wake or spin for a few rows, and no
+            # contention with other work on a busy machine.
+            options.intra_op_num_threads = 1
+            options.inter_op_num_threads = 1
+            session = _Session(
+                onnxruntime.InferenceSession(
+                    path, options, providers=["CPUExecutionProvider"]
+                )
+            )
+        got = session.run(X)
+    except Exception as error:  # any failure to convert keeps the TF path
+        logger.debug(
+            "ONNX Runtime path unavailable for this network (%s: %s); "
+            "predict keeps TensorFlow.",
+            type(error).__name__,
+            error,
+        )
+        return None
+    difference = float(np.max(np.abs(got - expected))) if got.size else 0.0
+    if got.shape != expected.shape or not difference <= TOLERANCE:
+        logger.debug(
+            "ONNX Runtime differs from TensorFlow by %s on this network; "
+            "predict keeps TensorFlow.",
+            difference,
+        )
+        return None
+    return session
+
+
+@contextlib.contextmanager
+def _quiet(name):
+    """Silence the logger ``name`` (a converter that logs what it cannot
+    convert): a failure here only means TensorFlow predicts."""
+    log = logging.getLogger(name)
+    level = log.level
+    log.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
