@@ -7,7 +7,8 @@ predictions; ONNX Runtime's is several times smaller (see
 :meth:`BaseKerasEstimator._raw_predict` sends batches of at most
 :data:`SMALL_BATCH` rows here; larger batches stay on the TensorFlow path.
 
-The session is built on the first small batch after each fit, from Keras' own
+The session is built on the third small batch after each fit (see
+:data:`BUILD_AFTER`), from Keras' own
 ONNX export of the network, and checked on those rows against the TensorFlow
 path. A network that does not convert, or whose outputs differ by more than
 :data:`TOLERANCE`, keeps the TensorFlow path: one debug log, no warning. The
@@ -31,6 +32,12 @@ logger = logging.getLogger(__name__)
 
 #: The largest batch that goes through ONNX Runtime.
 SMALL_BATCH = 32
+#: The small-batch call of a fitted network that builds its session: the
+#: earlier ones stay on TensorFlow, so that a network predicted only once or
+#: twice (a cross-validation fold's score, a quick check) never pays for the
+#: conversion (tenths of a second), while a network that serves many small
+#: predictions converts early.
+BUILD_AFTER = 3
 #: The largest difference from the TensorFlow path at which the session is used.
 TOLERANCE = 1e-5
 ENV = "SKNN_ESTIMATORS_ONNXRUNTIME"
@@ -68,12 +75,16 @@ def small_batch_predict(estimator, X, reference):
     if getattr(estimator, "precision_", "float32") != "float32":
         return None
     cached = _SESSIONS.get(estimator)
-    if cached is not None and cached[0] is estimator._predict_function:
-        session = cached[1]
-        return None if session is None else session.run(X)
-    session = _build(model, X, reference(X))
-    _SESSIONS[estimator] = (estimator._predict_function, session)
-    return None if session is None else session.run(X)
+    if cached is None or cached[0] is not estimator._predict_function:
+        cached = (estimator._predict_function, 0)
+    predict_function, state = cached
+    if isinstance(state, int):  # small batches predicted so far, no session yet
+        if state + 1 < BUILD_AFTER:
+            _SESSIONS[estimator] = (predict_function, state + 1)
+            return None
+        state = _build(model, X, reference(X))
+        _SESSIONS[estimator] = (predict_function, state)
+    return None if state is None else state.run(X)
 
 
 class _Session:

@@ -234,6 +234,10 @@ def test_small_batches_go_through_onnx_runtime(fitted, rows, kind, n_rows, monke
         calls.append(1)
         return run(self, *args, **kwargs)
 
+    from sknn_estimators._small_batch import BUILD_AFTER
+
+    for _ in range(BUILD_AFTER - 1):  # the first small batches stay on TF
+        expected(estimator, X)
     monkeypatch.setattr(ort.InferenceSession, "run", counted)
     got = expected(estimator, X)
     assert calls, "a small batch did not use ONNX Runtime"
@@ -274,12 +278,14 @@ def test_session_survives_pickle_clone_and_save(fitted, rows, tmp_path):
 
     cnn, X = fitted["cnn_classifier"], rows[0][:3]
     want = cnn.predict_proba(X)
-    np.testing.assert_array_equal(
-        pickle.loads(pickle.dumps(cnn)).predict_proba(X), want
+    # A copy starts on the TensorFlow path (its session comes later): the two
+    # paths agree within the small-batch path's tolerance.
+    np.testing.assert_allclose(
+        pickle.loads(pickle.dumps(cnn)).predict_proba(X), want, atol=1e-5
     )
     cnn.save(tmp_path / "m.sknn")
-    np.testing.assert_array_equal(
-        load_model(tmp_path / "m.sknn").predict_proba(X), want
+    np.testing.assert_allclose(
+        load_model(tmp_path / "m.sknn").predict_proba(X), want, atol=1e-5
     )
     assert clone(cnn).get_params() == cnn.get_params()
 
