@@ -19,6 +19,12 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import sknn_estimators  # noqa: E402
+from sknn_estimators._keras_runtime import import_keras  # noqa: E402
+
+# TensorFlow logs start-up notices while its libraries load; importing it
+# through the package holds them back (the gallery's examples import Keras
+# directly, and would otherwise be the first to import it).
+import_keras()
 
 project = "sknn-estimators"
 author = "sknn-estimators developers"

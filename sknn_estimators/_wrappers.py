@@ -779,7 +779,7 @@ class KerasClassifier(KerasClassifierMixin, BaseWrapper):
         The fitted encoders of ``y`` and ``X``.
     n_features_in_ : int
         The number of features seen in fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when ``X`` has string column names.
     X_shape_ : tuple
         Shape of ``X`` in fit.
