@@ -54,7 +54,7 @@ def with_engine(enabled, function):
     return run
 
 
-def contenders(estimator, sessions):
+def contenders(estimator, sessions, scikeras=None):
     model = estimator.model_
     shape = estimator.image_shape_
 
@@ -66,7 +66,7 @@ def contenders(estimator, sessions):
     def raw_onnx(session):
         return lambda X: session.run(None, {"X": X})[0]
 
-    return {
+    runs = {
         "`model.predict` (Keras)": keras_predict,
         "ours, TensorFlow path": with_engine(False, estimator.predict_proba),
         "ours, default `predict_proba`": with_engine(True, estimator.predict_proba),
@@ -74,6 +74,9 @@ def contenders(estimator, sessions):
         "raw ONNX Runtime, default threads": raw_onnx(sessions[0]),
         "raw ONNX Runtime, 1 thread (as our small-batch path)": raw_onnx(sessions[1]),
     }
+    if scikeras is not None:
+        runs["scikeras `predict_proba`"] = scikeras.predict_proba
+    return runs
 
 
 def time_calls(runs, X, calls, block):
@@ -95,18 +98,24 @@ def time_calls(runs, X, calls, block):
     return {name: statistics.median(t) for name, t in times.items()}, outputs
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-home", default=None)
-    parser.add_argument("--calls", type=int, default=200)
-    parser.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
-    args = parser.parse_args(argv)
+def measure(data_home, calls, sizes=SIZES, with_scikeras=False):
+    """Fit the notebook CNN (and scikeras' on the same images, if asked) and
+    time every contender at each of ``sizes``; ``(rows, facts)`` where
+    ``rows[size]`` lists ``(contender, median seconds, max diff, calls)``."""
     import_keras()
     import onnxruntime
 
-    X, y, info = _data.load(_data.resolve_data_home(args.data_home))
+    from sknn_estimators._small_batch import BUILD_AFTER
+
+    X, y, info = _data.load(_data.resolve_data_home(data_home))
     estimator = make_ours(epochs=1).fit(X[:1024], y[:1024])
-    n_params = estimator.model_.count_params()
+    scikeras = None
+    if with_scikeras:
+        from benchmarks.worker import make_scikeras
+
+        scikeras = make_scikeras(epochs=1).fit(X[:1024], y[:1024])
+    for _ in range(BUILD_AFTER - 1):
+        estimator.predict_proba(X[:1])
     start = time.perf_counter()
     estimator.predict_proba(X[:1])  # converts the network for small batches
     first_call = time.perf_counter() - start
@@ -121,13 +130,13 @@ def main(argv=None):
                 path, one_thread, providers=["CPUExecutionProvider"]
             ),
         ]
-    runs = contenders(estimator, sessions)
+    runs = contenders(estimator, sessions, scikeras)
     rows = {}
-    for size in SIZES:
+    for size in sizes:
         batch = np.concatenate([X] * -(-size // X.shape[0]))[:size]
-        calls = max(MIN_CALLS, min(args.calls, args.calls * 32 // size))
+        n_calls = max(MIN_CALLS, min(calls, calls * 32 // size))
         block = BLOCK if size <= 32 else 1
-        medians, outputs = time_calls(runs, batch, calls, block)
+        medians, outputs = time_calls(runs, batch, n_calls, block)
         reference = outputs["ours, TensorFlow path"]
         labels = estimator.classes_[reference.argmax(axis=1)]
         rows[size] = [
@@ -137,23 +146,41 @@ def main(argv=None):
                 float(np.mean(outputs[name] != labels))
                 if outputs[name].ndim == 1
                 else float(np.max(np.abs(outputs[name] - reference))),
-                max(1, calls // block) * block,
+                max(1, n_calls // block) * block,
             )
             for name in runs
         ]
+    facts = {
+        "n_params": estimator.model_.count_params(),
+        "image_shape": estimator.image_shape_,
+        "data": info["name"],
+        "first_call_seconds": first_call,
+        "onnxruntime": onnxruntime.__version__,
+    }
+    return rows, facts
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-home", default=None)
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
+    args = parser.parse_args(argv)
+    rows, facts = measure(args.data_home, args.calls)
     machine = machine_info()
     lines = [
         "# Prediction latency",
         "",
         f"- Command: `python -m benchmarks.bench_latency --calls {args.calls}`",
-        f"- Model: the notebook CNN, {n_params:,} parameters, images "
-        f"{estimator.image_shape_}, one epoch on 1,024 images of {info['name']}",
-        f"- The first one-image `predict_proba` after fit (which converts the "
-        f"network for ONNX Runtime): {first_call:.2f} s",
+        f"- Model: the notebook CNN, {facts['n_params']:,} parameters, images "
+        f"{facts['image_shape']}, one epoch on 1,024 images of {facts['data']}",
+        "- The small-batch call that converts the network for ONNX Runtime (the "
+        f"third one-image `predict_proba` after fit): "
+        f"{facts['first_call_seconds']:.2f} s",
         f"- Date: {datetime.now(timezone.utc).isoformat(timespec='seconds')}",
         f"- Machine: {machine['cpu_model']}, {machine['cpus_usable']} usable CPUs, "
         f"load average {load_average()} at the end; onnxruntime "
-        f"{onnxruntime.__version__}",
+        f"{facts['onnxruntime']}",
         f"- Each cell: median of the calls; the contenders alternate in blocks of "
         f"{BLOCK} calls for up to 32 rows (1 call above), in an order rotated "
         "each round; `max diff` is the largest difference from our "

@@ -71,6 +71,7 @@ SETTINGS = {
         "memory": {"rounds": 1, "n_rows": 60000},
         "out_of_core": {"rounds": 1, "n_rows": 1_000_000, "n_in_memory": 100_000},
         "many_fits": {"rounds": 1, "n_fits": 200},
+        "latency": {"rounds": 1, "calls": 200, "n_bulk": 5000},
         "import": {"rounds": 15},
         "wrappers": {
             "rounds": 5,
@@ -101,6 +102,7 @@ SETTINGS = {
         "memory": {"rounds": 1, "n_rows": 6000},
         "out_of_core": {"rounds": 1, "n_rows": 20_000, "n_in_memory": 5_000},
         "many_fits": {"rounds": 1, "n_fits": 20},
+        "latency": {"rounds": 1, "calls": 20, "n_bulk": 1000},
         "import": {"rounds": 3},
         "wrappers": {
             "rounds": 1,
@@ -123,6 +125,10 @@ CNN_ACCURACY_CONTENDERS = ("notebook_cnn", "regularised_cnn", "notebook_cnn_bf16
 MEMORY_CONTENDERS = ("keras_tiny", "ours_tiny", "ours", "keras")
 OUT_OF_CORE_CONTENDERS = ("keras_tiny", "memmap", "in_memory_float32")
 MANY_FITS_CONTENDERS = ("ours", "keras")
+#: Contenders of the ``latency`` case (names from benchmarks/bench_latency.py).
+LATENCY_DEFAULT = "ours, default `predict_proba`"
+LATENCY_TF = "ours, TensorFlow path"
+LATENCY_SCIKERAS = "scikeras `predict_proba`"
 #: Out-of-core target: peak anonymous memory above the framework baseline.
 OUT_OF_CORE_LIMIT_BYTES = 400 * 2**20
 #: The ``wrappers`` case: one user model through either package's wrapper.
@@ -249,6 +255,13 @@ def summary_of(result):
                 f"{result['predict_images_per_s']:.0f} images/s"
             )
         return text
+    if case == "latency":
+        one = {name: median for name, median, _, _ in result["rows"]["1"]}
+        return (
+            f"1 image: ours {1e3 * one[LATENCY_DEFAULT]:.3f} ms, TF path "
+            f"{1e3 * one[LATENCY_TF]:.3f} ms, "
+            f"scikeras {1e3 * one[LATENCY_SCIKERAS]:.1f} ms"
+        )
     if case == "many_fits":
         return (
             f"{result['n_fits']} fits: {result['rss_after_first'] / 2**20:.0f} -> "
@@ -741,6 +754,46 @@ def compute_targets(report):
             )
         )
     targets.extend(_wrapper_targets(cases.get("wrappers", {}).get("runs", {})))
+    latency = ok(cases.get("latency", {}).get("runs", {}).get("all", []))
+    if latency:
+        rows = latency[0]["rows"]
+        bulk = max(rows, key=int)
+        medians = {
+            size: {name: median for name, median, _, _ in entries}
+            for size, entries in rows.items()
+        }
+        one = medians["1"]
+        detail = ", ".join(
+            f"{name} {1e3 * median:.3f} ms" for name, median in one.items()
+        )
+        targets.append(
+            target(
+                "One-image `predict_proba` with the `onnx` extra (small-batch "
+                "path), median latency",
+                1e3 * one[LATENCY_DEFAULT],
+                "<= 0.25 ms",
+                one[LATENCY_DEFAULT] <= 0.25e-3,
+                "ms",
+                f"32 rows: ours {1e3 * medians['32'][LATENCY_DEFAULT]:.3f} ms, TF "
+                f"path {1e3 * medians['32'][LATENCY_TF]:.3f} ms; 1 image: {detail}",
+            )
+        )
+        ratio = medians[bulk][LATENCY_TF] / medians[bulk][LATENCY_DEFAULT]
+        targets.append(
+            target(
+                f"{int(bulk):,}-row `predict_proba` with the extra / without it "
+                "(rows/s)",
+                ratio,
+                ">= 0.95",
+                ratio >= 0.95,
+                "x",
+                f"ours {int(bulk) / medians[bulk][LATENCY_DEFAULT]:,.0f} rows/s, "
+                f"TF path {int(bulk) / medians[bulk][LATENCY_TF]:,.0f}, scikeras "
+                f"{int(bulk) / medians[bulk][LATENCY_SCIKERAS]:,.0f}, "
+                f"`model.predict` "
+                f"{int(bulk) / medians[bulk]['`model.predict` (Keras)']:,.0f}",
+            )
+        )
 
     imports = cases.get("import")
     if imports:
@@ -1271,7 +1324,7 @@ def main(argv=None):
         "--cases",
         default=(
             "import,fit,predict,accuracy,memory,out_of_core,many_fits,"
-            "bf16_fallback,wrappers"
+            "latency,bf16_fallback,wrappers"
         ),
         help="comma-separated subset of the cases, in this order",
     )
@@ -1376,6 +1429,11 @@ def main(argv=None):
         options = ["--n-fits", s["n_fits"]]
         runs = runner.rounds("many_fits", MANY_FITS_CONTENDERS, options, s["rounds"])
         report["cases"]["many_fits"] = {"runs": runs}
+    if "latency" in cases_wanted:
+        s = settings["latency"]
+        options = [*data_option, "--calls", s["calls"], "--n-bulk", s["n_bulk"]]
+        runs = runner.rounds("latency", ("all",), options, s["rounds"])
+        report["cases"]["latency"] = {"runs": runs}
     if "bf16_fallback" in cases_wanted:
         result = run_worker("bf16_fallback", "ours", [], env)
         log(f"bf16_fallback: {json.dumps(result)[:300]}")

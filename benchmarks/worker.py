@@ -676,6 +676,24 @@ def case_many_fits(args):
     return _scaling.case_many_fits(args, ours, plain_keras)
 
 
+def case_latency(args):
+    """Every way of predicting, at 1, 32 and ``--n-bulk`` rows, in this one
+    process (see ``benchmarks/bench_latency.py``)."""
+    from benchmarks.bench_latency import measure
+
+    rows, facts = measure(
+        args.data_home, args.calls, sizes=(1, 32, args.n_bulk), with_scikeras=True
+    )
+    facts["image_shape"] = list(facts["image_shape"])
+    return {
+        "rows": {
+            str(size): [list(entry) for entry in entries]
+            for size, entries in rows.items()
+        },
+        **facts,
+    }
+
+
 CASES = {
     "fit": case_fit,
     "predict": case_predict,
@@ -686,6 +704,7 @@ CASES = {
     "env": case_env,
     "out_of_core": case_out_of_core,
     "many_fits": case_many_fits,
+    "latency": case_latency,
 }
 
 
