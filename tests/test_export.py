@@ -18,6 +18,12 @@ TINY = dict(conv_filters=(4,), dense_units=(8,), epochs=1, random_state=0)
 QUIET = dict(verbose=0, random_state=0, epochs=1)
 
 
+@pytest.fixture(autouse=True)
+def onnx_runtime_path(monkeypatch):
+    """The ONNX Runtime small-batch path on (conftest turns it off elsewhere)."""
+    monkeypatch.setenv("SKNN_ESTIMATORS_ONNXRUNTIME", "1")
+
+
 def dense_softmax(meta):
     import keras
 
