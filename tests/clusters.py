@@ -16,7 +16,7 @@ def local_dask_client(**cluster_options):
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",
             **cluster_options,
         ) as cluster,
         Client(cluster) as client,

@@ -35,7 +35,13 @@ except BaseException as exc:
         classes=[cls.__name__ for cls in type(exc).__mro__],
         traceback=traceback.format_exc(),
     )
-report["max_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# The peak resident memory of this program (VmHWM, kept per address space and
+# so started afresh by exec). Not ru_maxrss: Linux carries that over from the
+# forked parent, so a child of a large test process would report its size.
+with open("/proc/self/status", encoding="ascii") as status:
+    peak = [line.split()[1] for line in status if line.startswith("VmHWM:")]
+peak_kib = int(peak[0])
+report["max_rss_bytes"] = peak_kib * 1024
 print("HOSTILE-REPORT " + json.dumps(report))
 """
 

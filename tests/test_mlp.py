@@ -366,6 +366,7 @@ def test_importing_the_presets_does_not_import_tensorflow():
     subprocess.run([sys.executable, "-W", "ignore::Warning", "-c", code], check=True)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_save_of_a_preset_says_what_to_use_instead(tmp_path):
     clf = DeepMLPClassifier(max_iter=5).fit([[0.0], [1.0]], [0, 1])
     with pytest.raises(TypeError, match=r"skops\.io\.dump.*run code from the file"):
