@@ -300,11 +300,10 @@ def load_split(args):
     return X, X_train, X_test, y_train, y_test, info
 
 
-def case_fit(args):
-    keras = import_keras()
-    clock = install_epoch_clock(keras)
-    _, X_train, _, y_train, _, info = load_split(args)
-    estimator = make_fit_contender(args.contender, args.epochs)
+def timed_fit(estimator, X_train, y_train, info, clock):
+    """Fit ``estimator`` with its epochs timed by ``clock``; the figures of
+    the training case (images/s of the epochs after the first, per CPU-second,
+    the whole fit, the warnings it gave)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         _, fit_seconds = timed(estimator.fit, X_train, y_train)
@@ -324,10 +323,19 @@ def case_fit(args):
         "fit_seconds": fit_seconds,
         "images_per_s_end_to_end": n * len(epochs) / fit_seconds,
         "n_params": int(estimator.model_.count_params()),
-        "precision": getattr(estimator, "precision_", "float32"),
         "warnings": sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
         "data": info["name"],
     }
+
+
+def case_fit(args):
+    keras = import_keras()
+    clock = install_epoch_clock(keras)
+    _, X_train, _, y_train, _, info = load_split(args)
+    estimator = make_fit_contender(args.contender, args.epochs)
+    result = timed_fit(estimator, X_train, y_train, info, clock)
+    result["precision"] = getattr(estimator, "precision_", "float32")
+    return result
 
 
 def case_predict(args):
@@ -436,27 +444,11 @@ def case_wrappers(args):
     clock = install_epoch_clock(keras)
     X, X_train, X_test, y_train, _, info = load_split(args)
     estimator = make_wrapper(args.contender, args.epochs)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        _, fit_seconds = timed(estimator.fit, X_train, y_train)
-    epochs, cpu = clock.seconds, clock.cpu_seconds
-    n = int(X_train.shape[0])
+    fitted = timed_fit(estimator, X_train, y_train, info, clock)
     repeats = -(-args.n_bulk // X.shape[0])
     bulk = np.concatenate([X] * repeats)[: args.n_bulk]
     result = time_predictions(estimator.predict, X_test[:1], bulk, args)
-    result.update(
-        n_train=n,
-        epochs=len(epochs),
-        epoch_seconds=epochs,
-        epoch_cpu_seconds=cpu,
-        images_per_s=n * len(epochs[1:]) / sum(epochs[1:]) if epochs[1:] else None,
-        images_per_cpu_s=n * len(cpu[1:]) / sum(cpu[1:]) if cpu[1:] else None,
-        first_epoch_seconds=epochs[0] if epochs else None,
-        fit_seconds=fit_seconds,
-        n_params=int(estimator.model_.count_params()),
-        warnings=sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
-        data=info["name"],
-    )
+    result.update(fitted)
     return result
 
 
