@@ -34,6 +34,7 @@ from sknn_estimators._base import (
 )
 from sknn_estimators._keras_runtime import (
     STEPS_PER_EXECUTION,
+    floatx_scope,
     import_keras,
     make_predict_function,
     map_targets,
@@ -72,17 +73,14 @@ def _scoped_build(keras, seed, precision):
     seed and determinism flags are never touched.
     """
     state = python_random.getstate()
-    floatx = keras.config.floatx()
     policy = keras.config.dtype_policy()
     python_random.seed(seed)
     try:
-        if precision == "float64":
-            keras.config.set_floatx("float64")
-        keras.config.set_dtype_policy(precision)
-        yield
+        with floatx_scope(keras, "float64" if precision == "float64" else None):
+            keras.config.set_dtype_policy(precision)
+            yield
     finally:
         python_random.setstate(state)
-        keras.config.set_floatx(floatx)
         keras.config.set_dtype_policy(policy)
 
 
