@@ -13,6 +13,12 @@ TEST_SIZE = 0.15
 SPLIT_SEED = 0
 #: Parameters of every CNN in the accuracy comparison besides its own.
 CNN_SEED = 0
+#: The cross-validation protocol (``python -m benchmarks.cross_validate``):
+#: stratified folds, shuffled once with this seed; choices are made on a
+#: stratified validation part (``INNER_VALIDATION_SIZE``) of each training fold.
+CV_FOLDS = 5
+CV_SEED = 0
+INNER_VALIDATION_SIZE = 0.15
 
 #: The record of ``python -m benchmarks.search_regularised``.
 SEARCH_RESULTS = Path(__file__).resolve().parent / "results" / "regularised_search.json"

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._configs import SPLIT_SEED, TEST_SIZE
+from benchmarks._configs import (
+    CV_FOLDS,
+    CV_SEED,
+    INNER_VALIDATION_SIZE,
+    SPLIT_SEED,
+    TEST_SIZE,
+)
 
 #: ``../shared/fashion-mnist-subset`` next to the repository, where the machines
 #: of this project keep 8,517 real Fashion-MNIST training images.
@@ -77,6 +83,31 @@ def split(X, y):
     return train_test_split(
         X, y, test_size=TEST_SIZE, stratify=y, random_state=SPLIT_SEED
     )
+
+
+def cv_split(X, y, fold, *, inner=False):
+    """Fold ``fold`` of the cross-validation protocol: ``X_train, X_test,
+    y_train, y_test``.
+
+    The folds are ``StratifiedKFold(CV_FOLDS, shuffle=True,
+    random_state=CV_SEED)``: the test part is fold ``fold``, the training part
+    the other folds. With ``inner``, the training part is split again
+    (stratified, ``INNER_VALIDATION_SIZE``, ``random_state=CV_SEED``) and the
+    validation part is returned as the test part, so that a choice scored on it
+    never sees fold ``fold``'s test images.
+    """
+    from sklearn.model_selection import StratifiedKFold, train_test_split
+
+    folds = StratifiedKFold(CV_FOLDS, shuffle=True, random_state=CV_SEED)
+    train, test = list(folds.split(X, y))[fold]
+    if inner:
+        train, test = train_test_split(
+            train,
+            test_size=INNER_VALIDATION_SIZE,
+            stratify=y[train],
+            random_state=CV_SEED,
+        )
+    return X[train], X[test], y[train], y[test]
 
 
 def synthetic_images(n_samples, n_features=784, n_classes=10, seed=0):

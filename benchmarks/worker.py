@@ -294,7 +294,12 @@ def make_wrapper(contender, epochs):
 # --------------------------------------------------------------------- cases
 def load_split(args):
     X, y, info = _data.load(_data.resolve_data_home(args.data_home))
-    X_train, X_test, y_train, y_test = _data.split(X, y)
+    if args.cv_fold is None:
+        X_train, X_test, y_train, y_test = _data.split(X, y)
+    else:
+        X_train, X_test, y_train, y_test = _data.cv_split(
+            X, y, args.cv_fold, inner=args.inner
+        )
     if args.n_train:
         X_train, y_train = X_train[: args.n_train], y_train[: args.n_train]
     return X, X_train, X_test, y_train, y_test, info
@@ -538,11 +543,15 @@ def case_accuracy(args):
         cpu = time.process_time()
         _, fit_seconds = timed(estimator.fit, X_train, y_train)
         cpu = time.process_time() - cpu
-    accuracy = float(np.mean(estimator.predict(X_test) == y_test))
+    predicted, predict_seconds = timed(estimator.predict, X_test)
+    accuracy = float(np.mean(predicted == y_test))
     return {
         "accuracy": accuracy,
         "fit_seconds": fit_seconds,
         "fit_cpu_seconds": cpu,
+        "predict_seconds": predict_seconds,
+        "cv_fold": args.cv_fold,
+        "inner": bool(args.inner),
         "n_iter": _n_iter(estimator),
         "n_train": int(X_train.shape[0]),
         "n_test": int(X_test.shape[0]),
@@ -711,6 +720,17 @@ def main(argv=None):
     parser.add_argument("--max-iter", type=int, default=0, help="0: no cap")
     parser.add_argument("--params", default="{}", help="JSON, for 'candidate'")
     parser.add_argument("--seed", type=int, default=CNN_SEED, help="for 'candidate'")
+    parser.add_argument(
+        "--cv-fold",
+        type=int,
+        default=None,
+        help="for 'accuracy': score on this cross-validation fold, not the fixed split",
+    )
+    parser.add_argument(
+        "--inner",
+        action="store_true",
+        help="with --cv-fold: score on the validation part of the training fold",
+    )
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--n-bulk", type=int, default=5000)

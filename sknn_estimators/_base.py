@@ -67,6 +67,7 @@ _COMPILE_KERAS_CLASSES = frozenset(
         ("keras.optimizers.schedules", "CosineDecay"),
         ("keras.metrics", "R2Score"),
         ("keras.losses", "SparseCategoricalCrossentropy"),
+        ("keras.losses", "CategoricalCrossentropy"),
         ("keras.losses", "MeanSquaredError"),
     }
 )
@@ -87,6 +88,7 @@ class BaseKerasEstimator(BaseEstimator):
         "learning_rate": [StrOptions({"constant", "cosine"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
@@ -200,6 +202,9 @@ class BaseKerasEstimator(BaseEstimator):
             else:
                 y_encoded, y_val = pack_y(y_encoded), pack_y(y_val)
             val = (X_val, y_val)
+        y_encoded = self._network_targets(y_encoded)
+        if val is not None:
+            val = (val[0], self._network_targets(val[1]))
 
         if not continuing:
             steps = self.epochs * math.ceil(X.shape[0] / options["batch_size"])
@@ -369,6 +374,11 @@ class BaseKerasEstimator(BaseEstimator):
             )
         return model
 
+    def _network_targets(self, y_encoded):
+        """The encoded targets in the form the loss takes (after the split of
+        the validation part, which stratifies on ``y_encoded``)."""
+        return y_encoded
+
     def _loss_for(self, keras, precision):
         """The loss: its name, or in float64 an instance computing in float64
         (Keras makes a named loss in float32, which cannot add float64 L2
@@ -381,11 +391,16 @@ class BaseKerasEstimator(BaseEstimator):
         rate = self.learning_rate_init
         if self.learning_rate == "cosine":
             rate = keras.optimizers.schedules.CosineDecay(rate, steps, alpha=0.01)
+        averaging = {}
+        if self.ema_momentum is not None:
+            averaging = {"use_ema": True, "ema_momentum": self.ema_momentum}
         if self.solver == "sgd":
-            return keras.optimizers.SGD(learning_rate=rate, momentum=0.9, nesterov=True)
+            return keras.optimizers.SGD(
+                learning_rate=rate, momentum=0.9, nesterov=True, **averaging
+            )
         if self.solver == "rmsprop":
-            return keras.optimizers.RMSprop(learning_rate=rate)
-        return keras.optimizers.Adam(learning_rate=rate)
+            return keras.optimizers.RMSprop(learning_rate=rate, **averaging)
+        return keras.optimizers.Adam(learning_rate=rate, **averaging)
 
     def _l2_factor(self):
         """The Keras kernel-regulariser factor of ``alpha``, with MLPClassifier's

@@ -38,7 +38,7 @@ class BaseCNN(BaseKerasEstimator):
         "dense_units": [tuple, list],
         "negative_slope": [Interval(Real, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left"), tuple, list],
-        "batch_normalization": ["boolean"],
+        "batch_normalization": ["boolean", StrOptions({"after_pooling"})],
         "augmentation": ["boolean"],
         "image_shape": [tuple, list, None],
         "input_scale": [Interval(Real, 0, None, closed="neither"), None],
@@ -62,6 +62,7 @@ class BaseCNN(BaseKerasEstimator):
         learning_rate="constant",
         learning_rate_init=0.001,
         alpha=0.0,
+        ema_momentum=None,
         batch_size=64,
         epochs=20,
         shuffle=True,
@@ -88,6 +89,7 @@ class BaseCNN(BaseKerasEstimator):
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.alpha = alpha
+        self.ema_momentum = ema_momentum
         self.batch_size = batch_size
         self.epochs = epochs
         self.shuffle = shuffle
@@ -292,8 +294,11 @@ class FashionCNNClassifier(KerasClassifierMixin, BaseCNN):
         Dropout rate after each convolution block and hidden dense layer: one
         rate for all, or one per block (``len(conv_filters) + len(dense_units)``
         values, each in [0, 1)).
-    batch_normalization : bool, default=False
+    batch_normalization : bool or "after_pooling", default=False
         Add batch normalisation after each convolution and hidden dense layer.
+        ``"after_pooling"`` normalises each convolution block after its
+        max-pooling instead, on a quarter of the values: a different network,
+        faster to train.
     augmentation : bool, default=False
         Light training-time augmentation: random horizontal flips and shifts of
         up to 10% of the height and width. Inactive at prediction.
@@ -323,6 +328,11 @@ class FashionCNNClassifier(KerasClassifierMixin, BaseCNN):
         Strength of the L2 penalty on the kernels, with
         :class:`~sklearn.neural_network.MLPClassifier`'s scaling: each batch adds
         ``0.5 * alpha * ||W||^2 / batch_size`` to the mean loss.
+    ema_momentum : float, default=None
+        Keep an exponential moving average of the weights (Keras' optimizer
+        ``use_ema``), with this momentum (e.g. 0.99), and end each call to
+        ``fit`` or ``partial_fit`` with the averaged weights. None keeps the
+        last weights.
     batch_size : int, default=64
         Images per gradient step.
     epochs : int, default=20
@@ -345,6 +355,11 @@ class FashionCNNClassifier(KerasClassifierMixin, BaseCNN):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, keyed by class label; "balanced"
         weighs each class by ``n_samples / (n_classes * count)``.
+    label_smoothing : float, default=0.0
+        Train towards ``1 - label_smoothing`` for the true class and
+        ``label_smoothing / n_classes`` added to every class, instead of 1 and
+        0 (Keras' ``CategoricalCrossentropy(label_smoothing=...)``). The
+        targets are then fed one-hot, ``n_samples x n_classes`` float32.
     precision : {"float32", "mixed_bfloat16", "float64"}, default="float32"
         Numeric precision of training and inference. "mixed_bfloat16" computes
         the hidden layers in bfloat16 with float32 weights (Keras'
@@ -447,6 +462,7 @@ class FashionCNNClassifier(KerasClassifierMixin, BaseCNN):
     _parameter_constraints = {
         **BaseCNN._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -465,6 +481,7 @@ class FashionCNNClassifier(KerasClassifierMixin, BaseCNN):
         learning_rate="constant",
         learning_rate_init=0.001,
         alpha=0.0,
+        ema_momentum=None,
         batch_size=64,
         epochs=20,
         shuffle=True,
@@ -473,6 +490,7 @@ class FashionCNNClassifier(KerasClassifierMixin, BaseCNN):
         n_iter_no_change=10,
         tol=1e-4,
         class_weight=None,
+        label_smoothing=0.0,
         precision="float32",
         random_state=None,
         verbose=0,
@@ -493,6 +511,7 @@ class FashionCNNClassifier(KerasClassifierMixin, BaseCNN):
             learning_rate=learning_rate,
             learning_rate_init=learning_rate_init,
             alpha=alpha,
+            ema_momentum=ema_momentum,
             batch_size=batch_size,
             epochs=epochs,
             shuffle=shuffle,
@@ -507,6 +526,22 @@ class FashionCNNClassifier(KerasClassifierMixin, BaseCNN):
             callbacks=callbacks,
         )
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
+
+    def _network_targets(self, y_encoded):
+        if not self.label_smoothing:
+            return y_encoded
+        # The smoothed cross-entropy takes one-hot targets (Keras' sparse
+        # cross-entropy has no label smoothing): n_samples x n_classes float32.
+        return np.eye(len(self.classes_), dtype=np.float32)[y_encoded]
+
+    def _loss_for(self, keras, precision):
+        if not self.label_smoothing:
+            return super()._loss_for(keras, precision)
+        return keras.losses.CategoricalCrossentropy(
+            label_smoothing=self.label_smoothing,
+            dtype="float64" if precision == "float64" else None,
+        )
 
 
 class CNNRegressor(KerasRegressorMixin, BaseCNN):
@@ -535,8 +570,9 @@ class CNNRegressor(KerasRegressorMixin, BaseCNN):
         Slope of every LeakyReLU for negative inputs.
     dropout : float or tuple of float, default=0.0
         Dropout rate after each block (one for all, or one per block).
-    batch_normalization : bool, default=False
-        Batch normalisation after each convolution and hidden dense layer.
+    batch_normalization : bool or "after_pooling", default=False
+        Batch normalisation after each convolution (or after its pooling) and
+        hidden dense layer.
     augmentation : bool, default=False
         Random flips and shifts while training. Only for targets that do not
         change when the image is flipped or shifted.
@@ -553,6 +589,9 @@ class CNNRegressor(KerasRegressorMixin, BaseCNN):
         Initial learning rate.
     alpha : float, default=0.0
         L2 penalty, scaled as in MLPRegressor.
+    ema_momentum : float, default=None
+        Momentum of a moving average of the weights that ends each fit; None
+        for none.
     batch_size : int, default=64
         Images per gradient step.
     epochs : int, default=20

@@ -62,6 +62,64 @@ def test_architecture_parameters_change_the_network(rng):
     assert dense == [10, 7, 3]
 
 
+def test_batch_normalization_after_pooling_normalises_the_pooled_values(rng):
+    X = rng.uniform(size=(12, 64))
+    y = np.arange(12) % 3
+    clf = small_cnn(
+        conv_filters=(4, 6),
+        dense_units=(10,),
+        batch_normalization="after_pooling",
+        epochs=1,
+    ).fit(X, y)
+    kinds = [type(layer).__name__ for layer in clf.model_.layers]
+    assert kinds[:8] == [
+        "Conv2D", "MaxPooling2D", "BatchNormalization", "LeakyReLU",
+        "Conv2D", "MaxPooling2D", "BatchNormalization", "LeakyReLU",
+    ]  # fmt: skip
+    assert kinds.count("BatchNormalization") == 3  # and the hidden dense layer
+    before = small_cnn(
+        conv_filters=(4, 6), dense_units=(10,), batch_normalization=True, epochs=1
+    ).fit(X, y)
+    assert clf.model_.count_params() == before.model_.count_params()
+
+
+def test_ema_momentum_ends_fit_with_the_averaged_weights(rng):
+    X = rng.uniform(size=(40, 64))
+    y = np.arange(40) % 2
+    params = dict(conv_filters=(4,), dense_units=(8,), epochs=3, batch_size=8)
+    plain = small_cnn(**params).fit(X, y)
+    averaged = small_cnn(ema_momentum=0.9, **params).fit(X, y)
+    optimizer = averaged.model_.optimizer
+    assert optimizer.use_ema and optimizer.ema_momentum == 0.9
+    moving = optimizer._model_variables_moving_average
+    assert len(moving) == len(averaged.model_.trainable_variables) > 0
+    for variable, average in zip(
+        averaged.model_.trainable_variables, moving, strict=True
+    ):
+        np.testing.assert_allclose(variable.numpy(), average.numpy())
+    assert not np.allclose(
+        averaged.model_.trainable_variables[0].numpy(),
+        plain.model_.trainable_variables[0].numpy(),
+    )
+
+
+def test_label_smoothing_trains_towards_softened_targets(digits):
+    X_train, X_test, y_train, _ = digits
+    sharp = small_cnn(epochs=6).fit(X_train, y_train)
+    smooth = small_cnn(epochs=6, label_smoothing=0.2).fit(X_train, y_train)
+    loss = smooth.model_.loss
+    assert type(loss).__name__ == "CategoricalCrossentropy"
+    assert loss.label_smoothing == 0.2
+    # Softened targets leave the most confident probabilities further from 1.
+    top = np.max(smooth.predict_proba(X_test), axis=1)
+    assert np.max(top) < 0.99 < np.max(np.max(sharp.predict_proba(X_test), axis=1))
+    assert smooth.score(X_test, digits[3]) > 0.8
+    # Early stopping's stratified split and partial_fit take the same targets.
+    small_cnn(epochs=2, label_smoothing=0.1, early_stopping=True).fit(
+        X_train, y_train
+    ).partial_fit(X_train[:50], y_train[:50])
+
+
 # ------------------------------------------------------- scikit-learn workflows
 def test_fit_gives_keras_no_per_batch_callback(digits, monkeypatch):
     """A callback with a per-batch hook makes Keras wait for every step's logs

@@ -193,7 +193,15 @@ def test_pickle_still_works_next_to_save(fitted_cnn, digits):
                 input_scale=1 / 255,
             ),
         ),
-        ("CNNRegressor", dict(solver="rmsprop", precision="mixed_bfloat16")),
+        (
+            "CNNRegressor",
+            dict(
+                solver="rmsprop",
+                precision="mixed_bfloat16",
+                batch_normalization="after_pooling",
+                ema_momentum=0.99,
+            ),
+        ),
         ("CNNRegressor", dict(precision="float64")),
     ],
 )

@@ -1,0 +1,452 @@
+"""The evaluation protocol: stratified 5-fold cross-validation of the models.
+
+Usage::
+
+    python -m benchmarks.cross_validate [--models a,b] [--quick] [--append]
+    python -m benchmarks.cross_validate --search [--candidates a,b] [--append]
+
+The 8,517 Fashion-MNIST images are split into ``CV_FOLDS`` stratified folds,
+shuffled once with ``random_state=CV_SEED`` (``benchmarks._data.cv_split``).
+Every model is fitted on four folds and scored on the fifth, five times, each
+fit in a fresh process; within a fold the models run one after the other, so
+that the time ratio to the tutorial network (``cnn``, float32) is measured side
+by side. The report gives the mean and standard deviation of the accuracy over
+the folds, the mean fit time and the mean of the per-fold time ratios.
+
+Choices are never made on a fold the model is scored on. ``--search`` scores
+the candidate configurations of a preset (:data:`CANDIDATES`) on a stratified
+validation part (``INNER_VALIDATION_SIZE``) of each training fold only, and
+picks, per fold and over all folds, the candidate with the best validation
+accuracy among those within the time budget. The main run then scores the
+overall pick (the package's preset) on the test folds, and ``nested`` (the
+per-fold picks, each scored on its own fold) estimates the accuracy of the
+selection itself.
+
+Writes ``<out>/cross_validation.md`` and ``.json`` (``cv_search.*`` for
+``--search``; ``_quick`` is appended for ``--quick``). ``--append`` keeps the
+fits of the previous file that have the same parameters and fits only what is
+missing, so a search can grow over several runs; every run is listed.
+"""
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from benchmarks import _data
+from benchmarks._configs import CV_FOLDS, CV_SEED, INNER_VALIDATION_SIZE
+from benchmarks.run import REPO, machine_info, run_worker, worker_env
+
+#: The reference of every time ratio: the tutorial network, float32.
+REFERENCE = "cnn"
+#: The time budget of a preset: its fit time over the tutorial network's.
+TIME_BUDGET = 2.0
+#: The search picks among candidates under this ratio: a margin under
+#: ``TIME_BUDGET`` for the noise of a shared machine.
+SELECTION_BUDGET = 1.8
+ACCURACY_TARGET = 0.91
+_BF16 = {"precision": "mixed_bfloat16"}
+_PREVIOUS_REGULARISED = {
+    "dropout": (0.25, 0.25, 0.4, 0.3),
+    "batch_normalization": True,
+    "learning_rate": "cosine",
+    "learning_rate_init": 0.002,
+}
+
+#: Candidate configurations of a FashionCNNClassifier preset, scored by
+#: ``--search`` on validation parts of the training folds: name -> parameters
+#: besides ``random_state=0`` (``epochs`` defaults to the tutorial's 20).
+CANDIDATES = {
+    "tutorial": {},
+    "previous-regularised": {**_PREVIOUS_REGULARISED, **_BF16},
+    "bn-after-pooling": {
+        **_PREVIOUS_REGULARISED,
+        "batch_normalization": "after_pooling",
+        **_BF16,
+    },
+    "bn-after-pooling+ema": {
+        **_PREVIOUS_REGULARISED,
+        "batch_normalization": "after_pooling",
+        "ema_momentum": 0.99,
+        **_BF16,
+    },
+    "bn-after-pooling+30ep": {
+        **_PREVIOUS_REGULARISED,
+        "batch_normalization": "after_pooling",
+        "epochs": 30,
+        **_BF16,
+    },
+    "bn-after-pooling+ema+30ep": {
+        **_PREVIOUS_REGULARISED,
+        "batch_normalization": "after_pooling",
+        "ema_momentum": 0.99,
+        "epochs": 30,
+        **_BF16,
+    },
+    "bn-after-pooling+ema+ls": {
+        **_PREVIOUS_REGULARISED,
+        "batch_normalization": "after_pooling",
+        "ema_momentum": 0.99,
+        "label_smoothing": 0.1,
+        **_BF16,
+    },
+    "bn-after-pooling+ema+ls+25ep": {
+        **_PREVIOUS_REGULARISED,
+        "batch_normalization": "after_pooling",
+        "ema_momentum": 0.99,
+        "label_smoothing": 0.1,
+        "epochs": 25,
+        **_BF16,
+    },
+}
+
+
+def _model_table():
+    """The models of the main run: name -> (worker contender, options, label)."""
+    from sknn_estimators import PRESETS
+
+    table = {
+        "cnn": ("notebook_cnn", [], "the tutorial network (float32)"),
+    }
+    for name, preset in PRESETS.items():
+        if name == "cnn":
+            continue
+        if preset.estimator.__name__ == "FashionCNNClassifier":
+            table[name] = (
+                "candidate",
+                ["--params", as_json(dict(preset.params))],
+                f'PRESETS["{name}"]',
+            )
+        else:
+            table[name] = (f"mlp:{name}", [], f'PRESETS["{name}"]')
+    table["MLPClassifier()"] = ("mlp_default", [], "scikit-learn's defaults")
+    table["SVC()"] = ("svc", [], "scikit-learn's defaults")
+    table["previous-regularised"] = (
+        "candidate",
+        ["--params", as_json(CANDIDATES["previous-regularised"])],
+        'the first release\'s PRESETS["cnn-regularised"], bfloat16',
+    )
+    return table
+
+
+def as_json(params):
+    return json.dumps(
+        {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
+        sort_keys=True,
+    )
+
+
+def _fit(model, contender, options, fold, inner, common, env, log, start):
+    result = run_worker(
+        "accuracy",
+        contender,
+        [*common, *options, "--cv-fold", fold, *(["--inner"] if inner else [])],
+        env,
+    )
+    result.update(model=model, fold=fold, options=[str(o) for o in options])
+    where = "validation part of" if inner else "test"
+    if "error" in result:
+        log(
+            f"[{time.perf_counter() - start:6.0f} s] {model:24} fold {fold}: FAILED "
+            f"{result['error']}"
+        )
+    else:
+        log(
+            f"[{time.perf_counter() - start:6.0f} s] {model:24} fold {fold} "
+            f"({where}): {100 * result['accuracy']:.2f}% , fit "
+            f"{result['fit_seconds']:.1f} s ({result['fit_cpu_seconds']:.1f} CPU-s)"
+        )
+    return result
+
+
+def summarise(runs, models, n_folds):
+    """Per model: accuracy by fold, mean, std, fit time, time ratios."""
+    by_key = {(r["model"], r["fold"]): r for r in runs if "error" not in r}
+    rows = {}
+    for model in models:
+        mine = [by_key[(model, f)] for f in range(n_folds) if (model, f) in by_key]
+        if not mine:
+            errors = [r["error"] for r in runs if r["model"] == model and "error" in r]
+            rows[model] = {"error": errors[0] if errors else "not run"}
+            continue
+        accuracies = [r["accuracy"] for r in mine]
+        ratios = [
+            r["fit_seconds"] / by_key[(REFERENCE, r["fold"])]["fit_seconds"]
+            for r in mine
+            if (REFERENCE, r["fold"]) in by_key
+        ]
+        cpu_ratios = [
+            r["fit_cpu_seconds"] / by_key[(REFERENCE, r["fold"])]["fit_cpu_seconds"]
+            for r in mine
+            if (REFERENCE, r["fold"]) in by_key
+        ]
+        rows[model] = {
+            "accuracy_by_fold": {str(r["fold"]): r["accuracy"] for r in mine},
+            "mean_accuracy": statistics.mean(accuracies),
+            "std_accuracy": statistics.pstdev(accuracies),
+            "fit_seconds": statistics.mean(r["fit_seconds"] for r in mine),
+            "fit_cpu_seconds": statistics.mean(r["fit_cpu_seconds"] for r in mine),
+            "predict_seconds": statistics.mean(
+                r.get("predict_seconds") or 0.0 for r in mine
+            ),
+            "time_ratio": statistics.mean(ratios) if ratios else None,
+            "max_time_ratio": max(ratios) if ratios else None,
+            "cpu_time_ratio": statistics.mean(cpu_ratios) if cpu_ratios else None,
+            "precision": sorted({str(r.get("precision")) for r in mine}),
+            "n_folds": len(mine),
+        }
+    return rows
+
+
+def pick(rows, candidates, fold=None):
+    """The candidate with the best validation accuracy (in ``fold``, or on
+    average) among those within ``SELECTION_BUDGET``; None if none is."""
+    eligible = [
+        name
+        for name in candidates
+        if "error" not in rows[name]
+        and rows[name]["time_ratio"] is not None
+        and rows[name]["time_ratio"] <= SELECTION_BUDGET
+        and (
+            rows[name]["n_folds"] == CV_FOLDS
+            if fold is None
+            else str(fold) in rows[name]["accuracy_by_fold"]
+        )
+    ]
+
+    def score(name):
+        row = rows[name]
+        if fold is None:
+            return row["mean_accuracy"]
+        return row["accuracy_by_fold"][str(fold)]
+
+    return max(eligible, key=score, default=None)
+
+
+def markdown(report):
+    search = report["search"]
+    title = (
+        "Choosing the preset on validation parts of the training folds"
+        if search
+        else "Cross-validated accuracy and fit time"
+    )
+    lines = [f"# {title}", ""]
+    add = lines.append
+    for run in report["sessions"]:
+        add(
+            f"- `{run['command'].strip()}`: {run['date']}, "
+            f"{run['duration_minutes']:.0f} min, fitted "
+            f"{', '.join(run['models']) or 'nothing new'}"
+        )
+    m, d = report["machine"], report["data"]
+    add(
+        f"- Machine: {m['cpu_model']}, {m['cpus_usable']} usable cores, "
+        f"{m['ram_gib']} GiB RAM, bfloat16 CPU flags: "
+        f"{', '.join(m['bf16_cpu_flags']) or 'none'}"
+    )
+    add(
+        f"- Data: {d['name']}, {d['n_samples']:,} images, pixels / 255; "
+        f"StratifiedKFold({CV_FOLDS}, shuffle=True, random_state={CV_SEED})"
+    )
+    if search:
+        add(
+            f"- Each candidate is trained on {100 - 100 * INNER_VALIDATION_SIZE:.0f}% "
+            "of a training fold and scored on the other "
+            f"{100 * INNER_VALIDATION_SIZE:.0f}% (stratified, random_state="
+            f"{CV_SEED}); the test folds are not used. Time ratio: fit time over the "
+            f"tutorial network's in the same fold, mean over the folds. The pick: "
+            f"the best mean validation accuracy with a time ratio <= "
+            f"{SELECTION_BUDGET} (a margin under the {TIME_BUDGET}x budget)."
+        )
+    else:
+        add(
+            "- Each model is fitted on four folds and scored on the fifth; within "
+            "a fold the models run one after the other, each in a fresh process. "
+            "Time ratio: fit time over the tutorial network's (float32) in the "
+            "same fold, mean (and max) over the folds."
+        )
+    add("")
+    add(
+        "| model | accuracy % by fold | mean % | std | fit s | time ratio (max) "
+        "| CPU-time ratio | precision |"
+    )
+    add("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, row in report["models"].items():
+        if row.get("error") == "not run":
+            continue
+        if "error" in row:
+            add(f"| {name} | failed: `{row['error']}` | | | | | | |")
+            continue
+        by_fold = ", ".join(
+            f"{100 * acc:.2f}" for _, acc in sorted(row["accuracy_by_fold"].items())
+        )
+        ratio = (
+            "n/a"
+            if row["time_ratio"] is None
+            else f"{row['time_ratio']:.2f} ({row['max_time_ratio']:.2f})"
+        )
+        cpu_ratio = (
+            "n/a" if row["cpu_time_ratio"] is None else f"{row['cpu_time_ratio']:.2f}"
+        )
+        marker = " **(pick)**" if name == report.get("pick") else ""
+        add(
+            f"| {name}{marker} | {by_fold} | {100 * row['mean_accuracy']:.2f} "
+            f"| {100 * row['std_accuracy']:.2f} | {row['fit_seconds']:.1f} "
+            f"| {ratio} | {cpu_ratio} | {', '.join(row['precision'])} |"
+        )
+    add("")
+    if search:
+        for name in report["models"]:
+            if name in report["parameters"]:
+                add(f"- {name}: `{report['parameters'][name]}`")
+        add("")
+        add(
+            "Pick per fold: "
+            + ", ".join(
+                f"fold {fold}: {name}" for fold, name in report["fold_picks"].items()
+            )
+            + f". Pick over all folds: **{report['pick']}**."
+        )
+    else:
+        add("What each model is:")
+        add("")
+        for name, label in report["labels"].items():
+            add(f"- {name}: {label}")
+    add("")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--search", action="store_true", help="score CANDIDATES")
+    parser.add_argument("--models", default="", help="comma-separated (default: all)")
+    parser.add_argument("--candidates", default="", help="for --search (default: all)")
+    parser.add_argument("--folds", default="", help="comma-separated (default: all)")
+    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
+    parser.add_argument("--append", action="store_true")
+    parser.add_argument("--data-home", default=None)
+    parser.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
+    args = parser.parse_args(argv)
+
+    data_home = _data.resolve_data_home(args.data_home)
+    if data_home is None:
+        raise SystemExit("the protocol needs the Fashion-MNIST subset (--data-home)")
+    _, y, data_info = _data.load(data_home)
+    common = ["--data-home", data_home]
+    if args.quick:
+        common += ["--n-train", 300, "--max-epochs", 1, "--max-iter", 5]
+
+    if args.search:
+        wanted = [n for n in args.candidates.split(",") if n] or list(CANDIDATES)
+        unknown = sorted(set(wanted) - set(CANDIDATES))
+        table = {
+            name: (
+                "candidate",
+                ["--params", as_json(params)],
+                None,
+            )
+            for name, params in CANDIDATES.items()
+        }
+        # The search's time reference is the tutorial network in the same fold.
+        table[REFERENCE] = table.pop("tutorial")
+        wanted = [REFERENCE if n == "tutorial" else n for n in wanted]
+    else:
+        table = _model_table()
+        wanted = [n for n in args.models.split(",") if n] or list(table)
+        unknown = sorted(set(wanted) - set(table))
+    if unknown:
+        raise SystemExit(f"unknown names {unknown}; known: {sorted(table)}")
+    if REFERENCE not in wanted:
+        wanted.insert(0, REFERENCE)
+    folds = [int(f) for f in args.folds.split(",") if f] or list(range(CV_FOLDS))
+
+    out = Path(args.out)
+    name = ("cv_search" if args.search else "cross_validation") + (
+        "_quick" if args.quick else ""
+    )
+    runs, sessions = [], []
+    if args.append and (out / f"{name}.json").is_file():
+        previous = json.loads((out / f"{name}.json").read_text())
+        runs, sessions = previous["runs"], previous["sessions"]
+    # A fit is kept only if it ran the same model with the same parameters.
+    done = {
+        (r["model"], r["fold"])
+        for r in runs
+        if "error" not in r
+        and r["model"] in table
+        and r["options"] == [str(o) for o in table[r["model"]][1]]
+    }
+    runs = [r for r in runs if (r["model"], r["fold"]) in done]
+
+    env = worker_env()
+    start = time.perf_counter()
+
+    def log(message):
+        print(message, flush=True)
+
+    fitted = []
+    session = {
+        "command": "python -m benchmarks.cross_validate "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "duration_minutes": 0.0,
+        "models": [],
+    }
+    sessions.append(session)
+    data_info.pop("source", None)
+    out.mkdir(parents=True, exist_ok=True)
+
+    def write_report():
+        # After every fit, so that a run cut short keeps what it measured.
+        models = [m for m in table if any(r["model"] == m for r in runs)]
+        rows = summarise(runs, models, CV_FOLDS)
+        session["duration_minutes"] = (time.perf_counter() - start) / 60
+        session["models"] = sorted(set(fitted))
+        report = {
+            "search": args.search,
+            "sessions": sessions,
+            "machine": machine_info(),
+            "data": data_info,
+            "models": rows,
+            "runs": runs,
+        }
+        if args.search:
+            candidates = [m for m in models if m != REFERENCE]
+            report["parameters"] = {m: as_json(CANDIDATES[m]) for m in candidates}
+            report["fold_picks"] = {
+                str(fold): pick(rows, candidates, fold) for fold in range(CV_FOLDS)
+            }
+            report["pick"] = pick(rows, candidates)
+        else:
+            report["labels"] = {m: table[m][2] for m in models}
+        (out / f"{name}.json").write_text(json.dumps(report, indent=1) + "\n")
+        (out / f"{name}.md").write_text(markdown(report))
+
+    for fold in folds:
+        for model in wanted:
+            if (model, fold) in done:
+                continue
+            contender, options, _ = table[model]
+            runs.append(
+                _fit(
+                    model,
+                    contender,
+                    options,
+                    fold,
+                    args.search,
+                    common,
+                    env,
+                    log,
+                    start,
+                )
+            )
+            fitted.append(model)
+            write_report()
+    write_report()
+    log(f"wrote {out / (name + '.md')}")
+
+
+if __name__ == "__main__":
+    main()
