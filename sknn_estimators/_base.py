@@ -57,6 +57,9 @@ _INPUT_DTYPES = {
     "mixed_bfloat16": np.float32,
     "float64": np.float64,
 }
+#: ``precision="auto"``: mixed_bfloat16 where the hardware computes bfloat16
+#: natively, float32 elsewhere (silently); ``precision_`` says which.
+_AUTO_PRECISION = "auto"
 #: The Keras classes, as ``(module, class name)``, that compiling a network
 #: adds to its saved config (optimizers, the learning-rate schedule, metrics).
 _COMPILE_KERAS_CLASSES = frozenset(
@@ -97,7 +100,7 @@ class BaseKerasEstimator(BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "callbacks": [list, tuple, None],
-        "precision": [StrOptions(set(_INPUT_DTYPES))],
+        "precision": [StrOptions({*_INPUT_DTYPES, _AUTO_PRECISION})],
         "random_state": ["random_state"],
         "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
         "warm_start": ["boolean"],
@@ -323,7 +326,7 @@ class BaseKerasEstimator(BaseEstimator):
 
     @property
     def _input_dtype(self):
-        return _INPUT_DTYPES[self.precision]
+        return _INPUT_DTYPES.get(self.precision, np.float32)  # "auto": float32
 
     def _training_weights(self, sample_weight, X, y_encoded):
         """Per-sample loss weights (``sample_weight`` times class weights), or None."""
@@ -343,7 +346,9 @@ class BaseKerasEstimator(BaseEstimator):
     def _compiled_network(self, keras, seed, steps):
         """Build and compile a new network; sets ``precision_``."""
         precision = self.precision
-        if precision == "mixed_bfloat16" and not bfloat16_supported():
+        if precision == _AUTO_PRECISION:
+            precision = "mixed_bfloat16" if bfloat16_supported() else "float32"
+        elif precision == "mixed_bfloat16" and not bfloat16_supported():
             warnings.warn(
                 "precision='mixed_bfloat16' needs hardware that computes bfloat16 "
                 "natively (a CPU with AVX512-BF16 or AMX, or a GPU); this machine "

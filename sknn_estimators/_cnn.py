@@ -360,13 +360,16 @@ class FashionCNNClassifier(KerasClassifierMixin, BaseCNN):
         ``label_smoothing / n_classes`` added to every class, instead of 1 and
         0 (Keras' ``CategoricalCrossentropy(label_smoothing=...)``). The
         targets are then fed one-hot, ``n_samples x n_classes`` float32.
-    precision : {"float32", "mixed_bfloat16", "float64"}, default="float32"
+    precision : {"float32", "mixed_bfloat16", "auto", "float64"}, \
+            default="float32"
         Numeric precision of training and inference. "mixed_bfloat16" computes
         the hidden layers in bfloat16 with float32 weights (Keras'
         ``mixed_bfloat16`` dtype policy, set on this model's layers only, never
         globally); the softmax stays in float32. It is faster only where the
         hardware computes bfloat16 natively (CPUs with AVX512-BF16 or AMX,
         recent GPUs); elsewhere the model trains in float32 with a warning.
+        "auto" is "mixed_bfloat16" where the hardware has it natively and
+        "float32" elsewhere, without a warning (the CNN presets use it).
         ``precision_`` tells which was used. In bfloat16 each convolution
         block pools before its ``LeakyReLU`` (the same function, since the
         activation is non-decreasing; the activation, slow in bfloat16, then
@@ -607,8 +610,10 @@ class CNNRegressor(KerasRegressorMixin, BaseCNN):
         Epochs without improvement before training stops.
     tol : float, default=1e-4
         Smallest change that counts as an improvement.
-    precision : {"float32", "mixed_bfloat16", "float64"}, default="float32"
-        Numeric precision of training and inference.
+    precision : {"float32", "mixed_bfloat16", "auto", "float64"}, \
+            default="float32"
+        Numeric precision of training and inference ("auto": bfloat16 where
+        the hardware has it natively, else float32).
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, dropout, augmentation, shuffling and split.
     verbose : int or bool, default=0

@@ -4,6 +4,7 @@ import copy
 import pickle
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -236,6 +237,19 @@ def test_mixed_bfloat16_pools_before_the_activation(digits, monkeypatch):
     assert names[:6] == [
         "Conv2D", "MaxPooling2D", "LeakyReLU", "Conv2D", "MaxPooling2D", "LeakyReLU",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_auto_precision_uses_bfloat16_only_where_native(digits, monkeypatch, native):
+    import sknn_estimators._base as base_module
+
+    monkeypatch.setattr(base_module, "bfloat16_supported", lambda: native)
+    X_train, _, y_train, _ = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback warning either way
+        clf = small_cnn(epochs=1, precision="auto").fit(X_train[:64], y_train[:64])
+    assert clf.precision_ == ("mixed_bfloat16" if native else "float32")
+    assert clf.model_.layers[0].dtype_policy.name == clf.precision_
 
 
 def test_pipeline_after_standard_scaler_on_digits_scores_well_above_chance(digits):
