@@ -1,8 +1,5 @@
 """Every configuration the benchmarks compare, defined once."""
 
-import json
-from pathlib import Path
-
 #: Shared by every contender of the training and inference benchmarks.
 BATCH_SIZE = 64
 LEARNING_RATE = 1e-3
@@ -20,17 +17,13 @@ CV_FOLDS = 5
 CV_SEED = 0
 INNER_VALIDATION_SIZE = 0.15
 
-#: The record of ``python -m benchmarks.search_regularised``.
-SEARCH_RESULTS = Path(__file__).resolve().parent / "results" / "regularised_search.json"
-
 
 def regularised_params():
     """The regularised CNN's parameters and where they come from.
 
     The package's preset, ``sknn_estimators.PRESETS["cnn-regularised"]``, is the
-    one place they are defined; a package without it falls back to the winner
-    of the search (:func:`search_winner`). Returns ``(params, source)``, or
-    ``(None, reason)`` when neither exists.
+    one place they are defined. Returns ``(params, source)``, or
+    ``(None, reason)`` for a package without it.
     """
     try:
         from sknn_estimators import PRESETS
@@ -39,19 +32,4 @@ def regularised_params():
     preset = PRESETS.get("cnn-regularised")
     if preset is not None:
         return dict(preset.params), 'sknn_estimators.PRESETS["cnn-regularised"]'
-    winner = search_winner()
-    if winner is not None:
-        return winner, f"the winner in {SEARCH_RESULTS.name}"
-    return None, "no PRESETS['cnn-regularised'] in the package and no search results"
-
-
-def search_winner():
-    """The winning parameters of the last search, or None."""
-    if not SEARCH_RESULTS.is_file():
-        return None
-    report = json.loads(SEARCH_RESULTS.read_text())
-    winner = report.get("winner")
-    if not winner:
-        return None
-    params = report["candidates"][winner]["params"]
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+    return None, "no PRESETS['cnn-regularised'] in the package"

@@ -55,6 +55,14 @@ _PREVIOUS_REGULARISED = {
     "learning_rate_init": 0.002,
 }
 
+_BN_AFTER_POOLING_SGD = {
+    **_PREVIOUS_REGULARISED,
+    "batch_normalization": "after_pooling",
+    "solver": "sgd",
+    "learning_rate_init": 0.1,
+    "alpha": 0.03,
+}
+
 #: Candidate configurations of a FashionCNNClassifier preset, scored by
 #: ``--search`` on validation parts of the training folds: name -> parameters
 #: besides ``random_state=0`` (``epochs`` defaults to the tutorial's 20).
@@ -85,21 +93,19 @@ CANDIDATES = {
         "epochs": 30,
         **_BF16,
     },
-    "bn-after-pooling+ema+ls": {
-        **_PREVIOUS_REGULARISED,
-        "batch_normalization": "after_pooling",
-        "ema_momentum": 0.99,
-        "label_smoothing": 0.1,
+    "bn-after-pooling+sgd": {**_BN_AFTER_POOLING_SGD, **_BF16},
+    "bn-after-pooling+sgd+4blocks": {
+        **_BN_AFTER_POOLING_SGD,
+        "conv_filters": (32, 64, 128, 256),
+        "dropout": (0.25, 0.25, 0.3, 0.4, 0.3),
         **_BF16,
     },
-    "bn-after-pooling+ema+ls+25ep": {
-        **_PREVIOUS_REGULARISED,
-        "batch_normalization": "after_pooling",
-        "ema_momentum": 0.99,
-        "label_smoothing": 0.1,
-        "epochs": 25,
+    "bn-after-pooling+sgd+wider": {
+        **_BN_AFTER_POOLING_SGD,
+        "conv_filters": (40, 80, 160),
         **_BF16,
     },
+    "bn-after-pooling+sgd+30ep": {**_BN_AFTER_POOLING_SGD, "epochs": 30, **_BF16},
 }
 
 

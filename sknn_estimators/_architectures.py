@@ -111,9 +111,10 @@ def build_cnn(
         a different network, not the same function).
     l2 : float, default=0.0
         L2 penalty factor on the kernels of every convolution and dense layer.
-    augmentation : bool, default=False
+    augmentation : bool, "flips" or "shifts", default=False
         Add light training-time augmentation (random horizontal flip, shifts
-        of up to 10% of the image); inactive at inference.
+        of up to 10% of the image; "flips" or "shifts" only the one);
+        inactive at inference.
     dtype_policy : str, default="float32"
         Keras dtype policy of the hidden layers, e.g. ``"mixed_bfloat16"`` or
         ``"float64"``. It is set on this model's layers only, never as the
@@ -166,13 +167,14 @@ def build_cnn(
     layers = [keras.Input(shape=tuple(input_shape), dtype=full_dtype)]
     if input_scale is not None:
         layers.append(keras.layers.Rescaling(input_scale, dtype=full_dtype))
-    if augmentation:
-        layers += [
-            keras.layers.RandomFlip("horizontal", seed=next_seed()),
+    if augmentation in (True, "flips"):
+        layers.append(keras.layers.RandomFlip("horizontal", seed=next_seed()))
+    if augmentation in (True, "shifts"):
+        layers.append(
             keras.layers.RandomTranslation(
                 0.1, 0.1, fill_mode="constant", seed=next_seed()
-            ),
-        ]
+            )
+        )
     for filters, rate in zip(conv_filters, rates, strict=False):
         layers.append(
             keras.layers.Conv2D(filters, kernel_size, padding="same", **dense_kwargs())

@@ -50,6 +50,9 @@ from sknn_estimators._small_batch import small_batch_predict
 from sknn_estimators._validation import not_numeric_error
 
 _MAX_SEED = np.iinfo(np.int32).max
+#: ``learning_rate="warmup_cosine"`` rises linearly from 0 over this share of
+#: the steps of a fit, then decays along the cosine.
+WARMUP_FRACTION = 0.1
 _OPTIMIZERS = ("adam", "sgd", "rmsprop")
 #: The numpy dtype in which each ``precision`` feeds the network.
 _INPUT_DTYPES = {
@@ -88,7 +91,7 @@ class BaseKerasEstimator(BaseEstimator):
 
     _parameter_constraints = {
         "solver": [StrOptions(set(_OPTIMIZERS))],
-        "learning_rate": [StrOptions({"constant", "cosine"})],
+        "learning_rate": [StrOptions({"constant", "cosine", "warmup_cosine"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
@@ -396,6 +399,15 @@ class BaseKerasEstimator(BaseEstimator):
         rate = self.learning_rate_init
         if self.learning_rate == "cosine":
             rate = keras.optimizers.schedules.CosineDecay(rate, steps, alpha=0.01)
+        elif self.learning_rate == "warmup_cosine":
+            warmup = max(1, round(WARMUP_FRACTION * steps))
+            rate = keras.optimizers.schedules.CosineDecay(
+                0.0,
+                max(1, steps - warmup),
+                alpha=0.01,
+                warmup_target=rate,
+                warmup_steps=warmup,
+            )
         averaging = {}
         if self.ema_momentum is not None:
             averaging = {"use_ema": True, "ema_momentum": self.ema_momentum}

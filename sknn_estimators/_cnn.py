@@ -39,7 +39,7 @@ class BaseCNN(BaseKerasEstimator):
         "negative_slope": [Interval(Real, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left"), tuple, list],
         "batch_normalization": ["boolean", StrOptions({"after_pooling"})],
-        "augmentation": ["boolean"],
+        "augmentation": ["boolean", StrOptions({"flips", "shifts"})],
         "image_shape": [tuple, list, None],
         "input_scale": [Interval(Real, 0, None, closed="neither"), None],
     }
@@ -299,9 +299,11 @@ class FashionCNNClassifier(KerasClassifierMixin, BaseCNN):
         ``"after_pooling"`` normalises each convolution block after its
         max-pooling instead, on a quarter of the values: a different network,
         faster to train.
-    augmentation : bool, default=False
+    augmentation : bool, "flips" or "shifts", default=False
         Light training-time augmentation: random horizontal flips and shifts of
-        up to 10% of the height and width. Inactive at prediction.
+        up to 10% of the height and width; "flips" only flips, "shifts" only
+        shifts (for images whose left and right differ, such as
+        Fashion-MNIST's shoes, which all point left). Inactive at prediction.
     image_shape : tuple of int, default=None
         Layout of one row of ``X`` as ``(height, width)`` or
         ``(height, width, channels)``, in C order. ``None`` infers it: the shape
@@ -317,11 +319,13 @@ class FashionCNNClassifier(KerasClassifierMixin, BaseCNN):
     solver : {"adam", "sgd", "rmsprop"}, default="adam"
         Optimiser. ``"sgd"`` uses Nesterov momentum 0.9, like
         :class:`~sklearn.neural_network.MLPClassifier`'s default SGD.
-    learning_rate : {"constant", "cosine"}, default="constant"
+    learning_rate : {"constant", "cosine", "warmup_cosine"}, default="constant"
         Learning-rate schedule. "constant" keeps ``learning_rate_init``;
         "cosine" decays it along a cosine to 1% of ``learning_rate_init`` over
         the ``epochs`` of one call to ``fit`` (with ``warm_start`` a new call
-        goes on from where the schedule stopped).
+        goes on from where the schedule stopped); "warmup_cosine" first rises
+        linearly from 0 to ``learning_rate_init`` over the first 10% of the
+        steps, then decays as "cosine" over the rest.
     learning_rate_init : float, default=0.001
         Initial learning rate of the optimiser.
     alpha : float, default=0.0
@@ -576,9 +580,10 @@ class CNNRegressor(KerasRegressorMixin, BaseCNN):
     batch_normalization : bool or "after_pooling", default=False
         Batch normalisation after each convolution (or after its pooling) and
         hidden dense layer.
-    augmentation : bool, default=False
-        Random flips and shifts while training. Only for targets that do not
-        change when the image is flipped or shifted.
+    augmentation : bool, "flips" or "shifts", default=False
+        Random flips and shifts while training ("flips", "shifts": only the
+        one). Only for targets that do not change when the image is flipped or
+        shifted.
     image_shape : tuple of int, default=None
         Layout of one row of ``X``; ``None`` infers it.
     input_scale : float, default=None
@@ -586,7 +591,7 @@ class CNNRegressor(KerasRegressorMixin, BaseCNN):
         uint8 pixels); None adds no layer.
     solver : {"adam", "sgd", "rmsprop"}, default="adam"
         Optimiser.
-    learning_rate : {"constant", "cosine"}, default="constant"
+    learning_rate : {"constant", "cosine", "warmup_cosine"}, default="constant"
         Learning-rate schedule.
     learning_rate_init : float, default=0.001
         Initial learning rate.

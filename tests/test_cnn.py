@@ -84,6 +84,55 @@ def test_batch_normalization_after_pooling_normalises_the_pooled_values(rng):
     assert clf.model_.count_params() == before.model_.count_params()
 
 
+@pytest.mark.parametrize(
+    "augmentation, layers",
+    [
+        (True, ["RandomFlip", "RandomTranslation"]),
+        ("shifts", ["RandomTranslation"]),
+        ("flips", ["RandomFlip"]),
+        (False, []),
+    ],
+)
+def test_augmentation_adds_its_layers_and_is_inactive_at_prediction(
+    rng, augmentation, layers
+):
+    model = build_cnn((8, 8, 1), 3, seed=0, augmentation=augmentation)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert [k for k in kinds if k.startswith("Random")] == layers
+    X = rng.uniform(size=(5, 8, 8, 1)).astype("float32")
+    np.testing.assert_array_equal(
+        model(X, training=False).numpy(), model(X, training=False).numpy()
+    )
+    if layers:
+        assert not np.allclose(
+            model(X, training=True).numpy(), model(X, training=False).numpy()
+        )
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "warmup_cosine"])
+def test_learning_rate_schedules_over_the_steps_of_a_fit(rng, schedule):
+    X = rng.uniform(size=(40, 64))
+    y = np.arange(40) % 2
+    clf = small_cnn(
+        conv_filters=(4,), dense_units=(8,), epochs=5, batch_size=4,
+        learning_rate=schedule, learning_rate_init=0.01,
+    ).fit(X, y)  # fmt: skip
+    steps = 5 * 10
+    rate = clf.model_.optimizer._learning_rate  # the schedule
+
+    def at(step):
+        return float(rate(step))
+
+    assert at(steps) == pytest.approx(0.01 * 0.01)  # decayed to 1%
+    if schedule == "cosine":
+        assert at(0) == pytest.approx(0.01)
+    else:
+        warmup = 5  # 10% of the steps
+        assert at(0) == 0.0 and at(2) == pytest.approx(0.01 * 2 / warmup)
+        assert at(warmup) == pytest.approx(0.01)
+        assert at(warmup + 1) < 0.01
+
+
 def test_ema_momentum_ends_fit_with_the_averaged_weights(rng):
     X = rng.uniform(size=(40, 64))
     y = np.arange(40) % 2

@@ -4,6 +4,7 @@ user guide run. (``make docs`` builds the pages themselves.)"""
 
 import doctest
 import inspect
+import json
 import re
 from pathlib import Path
 
@@ -157,3 +158,37 @@ def test_readme_targets_are_the_latest_benchmark_report():
         "README.md's benchmark section differs from benchmarks/results/latest.md; "
         "copy these lines from the report:\n" + "\n".join(missing)
     )
+
+
+def test_published_preset_figures_are_the_cross_validation_report():
+    """The regularised preset's description and README quote the preset's
+    cross-validated accuracy (mean ± std) and fit-time ratio as the protocol's
+    report has them, and the report scored the preset's current parameters: a
+    changed preset or a new report cannot leave stale figures behind."""
+    from sknn_estimators import PRESETS
+
+    root = DOCS.parent
+    report = json.loads(
+        (root / "benchmarks" / "results" / "cross_validation.json").read_text()
+    )
+    preset = PRESETS["cnn-regularised"]
+    runs = [r for r in report["runs"] if r["model"] == preset.name]
+    assert len(runs) == 5, "the report does not hold 5 folds of the preset"
+    scored = {json.dumps(json.loads(r["options"][1]), sort_keys=True) for r in runs}
+    current = json.dumps(
+        {k: list(v) if isinstance(v, tuple) else v for k, v in preset.params.items()},
+        sort_keys=True,
+    )
+    assert scored == {current}, (
+        "benchmarks/results/cross_validation.json scored other parameters than "
+        "PRESETS['cnn-regularised']; run python -m benchmarks.cross_validate again"
+    )
+    row = report["models"][preset.name]
+    figures = [
+        f"{100 * row['mean_accuracy']:.2f}% ± {100 * row['std_accuracy']:.2f}",
+        f"{row['time_ratio']:.2f}x",
+    ]
+    readme = (root / "README.md").read_text()
+    for where, text in (("its description", preset.description), ("README", readme)):
+        missing = [figure for figure in figures if figure not in text]
+        assert not missing, f"{where} does not quote {missing} from the report"

@@ -200,6 +200,7 @@ def test_pickle_still_works_next_to_save(fitted_cnn, digits):
                 precision="mixed_bfloat16",
                 batch_normalization="after_pooling",
                 ema_momentum=0.99,
+                augmentation="shifts",
             ),
         ),
         ("CNNRegressor", dict(precision="float64")),
