@@ -144,7 +144,10 @@ LABELS = {
     "scikeras": "scikeras `KerasClassifier`",
     "keras_wrapper": "Keras `keras.wrappers.SKLearnClassifier`",
     "notebook_cnn": "notebook CNN: `FashionCNNClassifier(random_state=0)`",
-    "regularised_cnn": "regularised CNN (parameters below)",
+    "regularised_cnn": "regularised CNN of the time of the run (parameters below)",
+    # Runs before the cross-validation protocol also fitted the winner of a
+    # search on this split.
+    "candidate": "winner of the former single-split search",
     "notebook_cnn_bf16": 'notebook CNN, `precision="mixed_bfloat16"`',
     "mlp_default": "`MLPClassifier(random_state=0)` (defaults otherwise)",
     "svc": "`SVC()`",
