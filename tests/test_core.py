@@ -296,7 +296,7 @@ def test_regressor_refuses_non_numeric_targets(digits):
 def test_constraints_are_inherited_and_extended():
     assert set(FashionCNNClassifier._parameter_constraints) - set(
         CNNRegressor._parameter_constraints
-    ) == {"class_weight"}
+    ) == {"class_weight", "label_smoothing"}
     assert set(CNNRegressor().get_params()) == set(CNNRegressor._parameter_constraints)
     assert set(FashionCNNClassifier().get_params()) == set(
         FashionCNNClassifier._parameter_constraints

@@ -1,6 +1,7 @@
 """What the commands print and write: headings, tables, evaluation reports,
 figures, warnings and error lines."""
 
+import re
 import sys
 import textwrap
 
@@ -74,19 +75,27 @@ def format_table(frame, width=TABLE_WIDTH):
         max(len(column), *frame.iloc[:, i].str.len(), 1)
         for i, column in enumerate(columns)
     ]
+    # Columns shrink first down to their longest word (cells wrap at spaces
+    # and after "=", as in "name=value"), then, if the table is still too
+    # wide, down to their header or 8 characters, breaking longer words.
+    words = [
+        max(
+            len(column), 8, *(len(w) for cell in frame.iloc[:, i] for w in _words(cell))
+        )
+        for i, column in enumerate(columns)
+    ]
     separators = 2 * (len(columns) - 1)
-    while sum(widths) + separators > width:
-        widest = int(np.argmax(widths))
-        floor = len(columns[widest])
-        if widths[widest] <= max(floor, 8):
-            break  # as narrow as it sensibly gets
-        widths[widest] -= 1
+    for floors in (words, [max(len(column), 8) for column in columns]):
+        while sum(widths) + separators > width:
+            shrinkable = [i for i in range(len(columns)) if widths[i] > floors[i]]
+            if not shrinkable:
+                break  # as narrow as this pass lets it get
+            widths[max(shrinkable, key=lambda i: widths[i])] -= 1
     lines = []
     for row in frame.itertuples(index=False):
         cells = [
-            textwrap.wrap(cell, w, break_long_words=False, break_on_hyphens=False)
-            or [""]
-            for cell, w in zip(row, widths, strict=True)
+            _CellWrapper(w, break_long_words=w < longest).wrap(cell) or [""]
+            for cell, w, longest in zip(row, widths, words, strict=True)
         ]
         for k in range(max(map(len, cells))):
             lines.append([cell[k] if k < len(cell) else "" for cell in cells])
@@ -101,6 +110,19 @@ def format_table(frame, width=TABLE_WIDTH):
         },
     )
     return "\n".join(line.rstrip() for line in text.splitlines())
+
+
+class _CellWrapper(textwrap.TextWrapper):
+    """Wraps at whitespace and after "=" (``name=value`` pairs), never at
+    hyphens."""
+
+    def _split(self, text):
+        return [chunk for chunk in re.split(r"(\s+)|(?<==)", text) if chunk]
+
+
+def _words(text):
+    """The pieces :class:`_CellWrapper` never breaks, unless they are too long."""
+    return [chunk for chunk in re.split(r"\s+|(?<==)", text) if chunk]
 
 
 def print_written(paths):
