@@ -19,7 +19,9 @@ Cases and contenders:
 - ``accuracy``: ``notebook_cnn``, ``regularised_cnn``, ``notebook_cnn_bf16``,
   ``candidate`` (``--params`` JSON), ``mlp:<name>`` (a preset of the package,
   by its ``PRESETS`` key), ``mlp_default`` (``MLPClassifier()``), ``svc``
-  (``SVC()``). Accuracy on the fixed split and the wall-clock time of ``fit``.
+  (``SVC()``). Accuracy on the fixed split (or, with ``--cv-fold K``, on fold K
+  of the cross-validation protocol; with ``--inner`` too, on the validation
+  part of its training fold) and the wall-clock time of ``fit``.
 - ``memory``: ``keras_tiny`` (the framework baseline: the same network built,
   compiled and fitted with plain Keras for one step on 64 images),
   ``ours_tiny`` (the same through ``FashionCNNClassifier``, which also imports

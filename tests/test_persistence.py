@@ -191,6 +191,8 @@ def test_pickle_still_works_next_to_save(fitted_cnn, digits):
                 dropout=0.2,
                 early_stopping=True,
                 input_scale=1 / 255,
+                label_smoothing=0.1,
+                precision="auto",
             ),
         ),
         (
