@@ -18,6 +18,11 @@ CV_SEED = 0
 INNER_VALIDATION_SIZE = 0.15
 
 
+#: The package's preset that the regularised CNN benchmarks and the
+#: cross-validation targets are about.
+REGULARISED_PRESET = "cnn-regularised"
+
+
 def regularised_params():
     """The regularised CNN's parameters and where they come from.
 
@@ -29,7 +34,7 @@ def regularised_params():
         from sknn_estimators import PRESETS
     except ImportError:
         PRESETS = {}
-    preset = PRESETS.get("cnn-regularised")
+    preset = PRESETS.get(REGULARISED_PRESET)
     if preset is not None:
-        return dict(preset.params), 'sknn_estimators.PRESETS["cnn-regularised"]'
-    return None, "no PRESETS['cnn-regularised'] in the package"
+        return dict(preset.params), f'sknn_estimators.PRESETS["{REGULARISED_PRESET}"]'
+    return None, f"no PRESETS['{REGULARISED_PRESET}'] in the package"
