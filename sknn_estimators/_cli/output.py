@@ -112,17 +112,22 @@ def format_table(frame, width=TABLE_WIDTH):
     return "\n".join(line.rstrip() for line in text.splitlines())
 
 
+def _chunks(text):
+    """``text`` cut at whitespace (kept as chunks) and after each "=", as in
+    ``name=value`` pairs; never at hyphens."""
+    return [chunk for chunk in re.split(r"(\s+)|(?<==)", text) if chunk]
+
+
 class _CellWrapper(textwrap.TextWrapper):
-    """Wraps at whitespace and after "=" (``name=value`` pairs), never at
-    hyphens."""
+    """Wraps between the :func:`_chunks` of a cell."""
 
     def _split(self, text):
-        return [chunk for chunk in re.split(r"(\s+)|(?<==)", text) if chunk]
+        return _chunks(text)
 
 
 def _words(text):
     """The pieces :class:`_CellWrapper` never breaks, unless they are too long."""
-    return [chunk for chunk in re.split(r"\s+|(?<==)", text) if chunk]
+    return [chunk for chunk in _chunks(text) if not chunk.isspace()]
 
 
 def print_written(paths):
