@@ -21,6 +21,9 @@ _LAZY = {
     "load_model": "sknn_estimators._persistence",
     "export_pipeline": "sknn_estimators._export",
     "NotExportableError": "sknn_estimators._export",
+    "config_context": "sknn_estimators._config",
+    "get_config": "sknn_estimators._config",
+    "set_config": "sknn_estimators._config",
 }
 
 __all__ = sorted(_LAZY)

@@ -5,11 +5,28 @@ gets its own integer seed drawn from ``seed``, so that a model built twice with
 the same seed is the same model, without touching any process-wide random state.
 """
 
+from numbers import Integral
+
 import numpy as np
 
 #: The Keras classes, as ``(module, class name)`` in a saved ``config.json``,
 #: that :func:`build_cnn` can put in a model. Loading a saved CNN refuses any
 #: other class before Keras reads the model; keep it in step with build_cnn.
+#: The Keras classes, as ``(module, class name)``, that compiling a preset
+#: network adds to its saved config (optimizers, the learning-rate schedule,
+#: metrics, losses).
+PRESET_COMPILE_CLASSES = frozenset(
+    {
+        ("keras.optimizers", "Adam"),
+        ("keras.optimizers", "SGD"),
+        ("keras.optimizers", "RMSprop"),
+        ("keras.optimizers.schedules", "CosineDecay"),
+        ("keras.metrics", "R2Score"),
+        ("keras.losses", "SparseCategoricalCrossentropy"),
+        ("keras.losses", "CategoricalCrossentropy"),
+        ("keras.losses", "MeanSquaredError"),
+    }
+)
 CNN_KERAS_CLASSES = frozenset(
     {
         ("keras", "Sequential"),
@@ -213,3 +230,14 @@ def build_cnn(
         keras.layers.Dense(n_outputs, activation=output_activation, **output_kwargs)
     )
     return keras.Sequential(layers, name="fashion_cnn")
+
+
+def check_sizes(name, value):
+    """A tuple of ints >= 1 from a tuple or list parameter, or a ValueError."""
+    if not all(
+        isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in value
+    ):
+        raise ValueError(
+            f"`{name}` must be a tuple of ints >= 1, got {tuple(value)!r}."
+        )
+    return tuple(int(v) for v in value)

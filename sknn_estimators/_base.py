@@ -1,34 +1,41 @@
-"""The core of every Keras-backed estimator: :class:`BaseKerasEstimator`.
+"""The engine of every estimator: :class:`BaseWrapper`, the general wrapper.
 
-The base owns what the estimators share: declared parameters, input validation,
-the target hook, building and compiling the network through a hook, the
-``tf.data`` input pipeline, the training loop with callbacks, early stopping and
-Ctrl-C, ``partial_fit``, the history attributes, traced inference, pickling and
-``save``. :class:`KerasClassifierMixin` and :class:`KerasRegressorMixin` hold
-what a classifier and a regressor add (target encoding, loss, output, scores,
-tags). An estimator is a thin subclass that supplies its parameters and the
-hooks ``_build_network`` (and, for images, ``_split_sample_shape`` and
-``_shape_input``); see :mod:`sknn_estimators._cnn`.
+As in scikeras and in Keras' own wrappers, the general estimator is the base:
+it takes any Keras model (``model=`` a ``keras.Model`` or a function returning
+one, or a subclass's ``_keras_build_fn``) and owns declared parameters with
+scikeras' ``__`` routing, input validation, the target and feature encoders,
+building and compiling, the ``tf.data`` input pipeline, the training loop with
+callbacks and Ctrl-C, ``partial_fit``, ``initialize``, the history, traced
+inference, ``score``, pickling and the ``save`` hooks.
+
+:class:`~sknn_estimators.wrappers.KerasClassifier` and
+:class:`~sknn_estimators.wrappers.KerasRegressor` add what a task adds;
+preset networks such as :class:`~sknn_estimators.FashionCNNClassifier` are
+subclasses of those that supply their network (``_keras_build_fn``) and, through
+:class:`~sknn_estimators._training.MLPTrainingMixin`, MLPClassifier-style
+training options.
 
 Nothing here imports TensorFlow at module level.
 """
 
-import copy
+import contextlib
+import inspect
 import math
+import random as python_random
+import threading
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from sklearn_compat.base import _fit_context
 from sklearn_compat.utils.validation import validate_data
 
+from sknn_estimators._compile import make_object
 from sknn_estimators._keras_runtime import (
     STEPS_PER_EXECUTION,
     InterruptFlag,
@@ -50,10 +57,6 @@ from sknn_estimators._small_batch import small_batch_predict
 from sknn_estimators._validation import not_numeric_error
 
 _MAX_SEED = np.iinfo(np.int32).max
-#: ``learning_rate="warmup_cosine"`` rises linearly from 0 over this share of
-#: the steps of a fit, then decays along the cosine.
-WARMUP_FRACTION = 0.1
-_OPTIMIZERS = ("adam", "sgd", "rmsprop")
 #: The numpy dtype in which each ``precision`` feeds the network.
 _INPUT_DTYPES = {
     "float32": np.float32,
@@ -63,78 +66,295 @@ _INPUT_DTYPES = {
 #: ``precision="auto"``: mixed_bfloat16 where the hardware computes bfloat16
 #: natively, float32 elsewhere (silently); ``precision_`` says which.
 _AUTO_PRECISION = "auto"
-#: The Keras classes, as ``(module, class name)``, that compiling a network
-#: adds to its saved config (optimizers, the learning-rate schedule, metrics).
-_COMPILE_KERAS_CLASSES = frozenset(
-    {
-        ("keras.optimizers", "Adam"),
-        ("keras.optimizers", "SGD"),
-        ("keras.optimizers", "RMSprop"),
-        ("keras.optimizers.schedules", "CosineDecay"),
-        ("keras.metrics", "R2Score"),
-        ("keras.losses", "SparseCategoricalCrossentropy"),
-        ("keras.losses", "CategoricalCrossentropy"),
-        ("keras.losses", "MeanSquaredError"),
-    }
+#: Prefixes of routed parameters (``optimizer__learning_rate=...``), as in scikeras.
+ROUTING_PREFIXES = (
+    "model",
+    "fit",
+    "partial_fit",
+    "predict",
+    "callbacks",
+    "optimizer",
+    "loss",
+    "metrics",
+    "compile",
+    "score",
 )
+#: Batch size where scikeras (through Keras) uses ``batch_size=None``.
+_KERAS_DEFAULT_BATCH_SIZE = 32
+#: Seeded builds draw Keras' default seeds from Python's ``random`` module;
+#: this lock makes each seeded build one step, so that builds in several
+#: threads never draw from each other's sequence.
+_BUILD_LOCK = threading.RLock()
 
 
-class BaseKerasEstimator(BaseEstimator):
-    """Base class of the Keras-backed estimators; not for direct use.
+@contextlib.contextmanager
+def _scoped_build(keras, seed, precision):
+    """Build Keras objects with seeded initialisers and ``precision``.
 
-    Subclasses set ``_parameter_constraints`` as
-    ``{**BaseKerasEstimator._parameter_constraints, ...}``, store their
-    parameters in ``__init__`` and implement :meth:`_build_network`. Classifiers
-    and regressors also inherit :class:`KerasClassifierMixin` or
-    :class:`KerasRegressorMixin`, which come first in the bases.
+    Keras 3 draws the seed of every initialiser and ``SeedGenerator``
+    (dropout) made without an explicit seed from Python's ``random`` module.
+    Within the build lock, that module is seeded and its state restored on
+    exit, as are Keras' dtype policy and floatx; TensorFlow's global seed and
+    determinism flags are never touched. ``seed=None`` builds unseeded.
+    """
+    policy = keras.config.dtype_policy()
+    with _BUILD_LOCK:
+        state = python_random.getstate()
+        if seed is not None:
+            python_random.seed(seed)
+        try:
+            with floatx_scope(keras, "float64" if precision == "float64" else None):
+                keras.config.set_dtype_policy(precision)
+                yield
+        finally:
+            if seed is not None:
+                python_random.setstate(state)
+            keras.config.set_dtype_policy(policy)
+
+
+class BaseWrapper(BaseEstimator):
+    """A scikit-learn estimator around any Keras model (scikeras' ``BaseWrapper``).
+
+    Use :class:`~sknn_estimators.wrappers.KerasClassifier` or
+    :class:`~sknn_estimators.wrappers.KerasRegressor`; subclass this one for
+    other kinds of estimators (an autoencoder, a transformer), overriding
+    ``target_encoder``, ``feature_encoder`` and ``scorer`` as in scikeras'
+    guides. The parameters are those of scikeras 0.13; see
+    :class:`~sknn_estimators.wrappers.KerasClassifier` for their description.
+
+    Examples
+    --------
+    >>> from sknn_estimators.wrappers import BaseWrapper, KerasClassifier
+    >>> issubclass(KerasClassifier, BaseWrapper)
+    True
+    >>> BaseWrapper(model=None, hidden_units=8).get_params()["hidden_units"]
+    8
     """
 
     _parameter_constraints = {
-        "solver": [StrOptions(set(_OPTIMIZERS))],
-        "learning_rate": [StrOptions({"constant", "cosine", "warmup_cosine"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "ema_momentum": [Interval(Real, 0, 1, closed="neither"), None],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "callbacks": [list, tuple, None],
-        "precision": [StrOptions({*_INPUT_DTYPES, _AUTO_PRECISION})],
-        "random_state": ["random_state"],
-        "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
+        "model": [callable, None],
         "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "optimizer": "no_validation",
+        "loss": "no_validation",
+        "metrics": "no_validation",
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Integral, {-1}),
+            None,
+        ],
+        "validation_batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Integral, {-1}),
+            None,
+        ],
+        "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
+        "callbacks": "no_validation",
+        "validation_split": [Interval(Real, 0, 1, closed="left")],
+        "shuffle": ["boolean"],
+        "run_eagerly": ["boolean"],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "precision": [StrOptions({*_INPUT_DTYPES, _AUTO_PRECISION})],
     }
 
-    # ------------------------------------------------------------------ hooks
-    def _build_network(self, keras, *, n_outputs, activation, dtype_policy, seed):
-        """Return the uncompiled Keras model (subclasses implement it)."""
-        raise NotImplementedError
+    def __init__(
+        self,
+        model=None,
+        *,
+        warm_start=False,
+        random_state=None,
+        optimizer="rmsprop",
+        loss=None,
+        metrics=None,
+        batch_size=None,
+        validation_batch_size=None,
+        verbose=1,
+        callbacks=None,
+        validation_split=0.0,
+        shuffle=True,
+        run_eagerly=False,
+        epochs=1,
+        precision="float32",
+        **kwargs,
+    ):
+        self.model = model
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.optimizer = optimizer
+        self.loss = loss
+        self.metrics = metrics
+        self.batch_size = batch_size
+        self.validation_batch_size = validation_batch_size
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.validation_split = validation_split
+        self.shuffle = shuffle
+        self.run_eagerly = run_eagerly
+        self.epochs = epochs
+        self.precision = precision
+        # Extra parameters for the model function (``hidden_layer_sizes=...``)
+        # and routed ones (``optimizer__learning_rate=...``) are parameters
+        # too: stored unchanged under their own names, listed by get_params.
+        vars(self).update(kwargs)
 
-    def _split_sample_shape(self, X):
-        """Return ``(rows, sample_shape or None)``: 2-D rows for validation and
-        the shape of one sample when ``X`` came in another layout."""
-        return X, None
+    # -------------------------------------------------------------- parameters
+    def _get_param_names(self):
+        """The constructor's parameters and every extra one set on the
+        instance (model function arguments, routed parameters), including
+        those a subclass's ``__init__`` stores, as scikeras lists them."""
+        names = set(type(self)._constructor_param_names())
+        names.update(
+            name
+            for name in vars(self)
+            if not name.startswith("_") and not name.endswith("_")
+        )
+        return sorted(names)
 
-    def _check_sample_shape(self, sample_shape):
-        """Refuse samples whose shape differs from the fitted one (after fit)."""
+    @classmethod
+    def _constructor_param_names(cls):
+        init = cls.__init__
+        if init is object.__init__:
+            return []
+        parameters = inspect.signature(init).parameters.values()
+        return [
+            p.name
+            for p in parameters
+            if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+        ]
 
-    def _shape_input(self, X, sample_shape, *, reset):
-        """Return the validated rows ``X`` in the layout the network takes."""
-        return X
-
-    # ---------------------------------------------------------------- fitting
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, validation_data=None):
-        """Train the network on ``X`` and ``y``.
+    def set_params(self, **params):
+        """Set parameters, including extra and routed ones (``model__units``).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data (estimators on images also take 3-D and 4-D arrays).
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        valid = set(self._get_param_names())
+        plain = {}
+        for name, value in params.items():
+            prefix = name.split("__", 1)[0]
+            if "__" in name and prefix in self._routing_prefixes():
+                setattr(self, name, value)
+            elif name in valid and "__" not in name:
+                setattr(self, name, value)
+            else:
+                plain[name] = value
+        if plain:
+            try:
+                super().set_params(**plain)
+            except ValueError:
+                name = next(iter(plain))
+                raise ValueError(
+                    f"Invalid parameter {name} for estimator {type(self).__name__}."
+                    " This issue can likely be resolved by setting this parameter "
+                    f"in the constructor: {type(self).__name__}({name}=...). The "
+                    "valid parameters are listed by get_params().keys()."
+                ) from None
+        return self
+
+    def _routing_prefixes(self):
+        return ROUTING_PREFIXES
+
+    def _routed(self, destination):
+        """The parameters routed to ``destination`` (``destination__name``)."""
+        prefix = f"{destination}__"
+        return {
+            name[len(prefix) :]: value
+            for name, value in self.get_params(deep=False).items()
+            if name.startswith(prefix) and "__" not in name[len(prefix) :]
+        }
+
+    def _model_params(self):
+        """Extra parameters for the model function (not routed, not declared)."""
+        declared = set(type(self)._constructor_param_names())
+        return {
+            name: value
+            for name, value in self.get_params(deep=False).items()
+            if name not in declared and "__" not in name
+        }
+
+    # ------------------------------------------------------------------- state
+    @property
+    def initialized_(self):
+        """True once ``fit``, ``partial_fit`` or ``initialize`` built the model."""
+        return hasattr(self, "model_")
+
+    @property
+    def current_epoch(self):
+        """The number of epochs trained so far."""
+        history = getattr(self, "history_", None) or {}
+        return len(history.get("loss", ()))
+
+    @property
+    def target_encoder(self):
+        """An unfitted transformer of ``y`` for the model, with
+        ``inverse_transform`` back to predictions; by default the identity.
+        Override it as in scikeras' data-transformer guide."""
+        from sklearn.preprocessing import FunctionTransformer
+
+        return FunctionTransformer()
+
+    @property
+    def feature_encoder(self):
+        """An unfitted transformer of ``X`` before the model; by default the
+        identity. Override it as in scikeras' data-transformer guide (for a
+        model with several inputs, return a list or dict of arrays)."""
+        from sklearn.preprocessing import FunctionTransformer
+
+        return FunctionTransformer()
+
+    def _get_metadata(self):
+        """The fitted attributes the model function may ask for as ``meta``."""
+        return {
+            name: value
+            for name, value in vars(self).items()
+            if name.endswith("_")
+            and not name.startswith("_")
+            and not name.endswith("__")
+            and name != "model_"
+        }
+
+    @staticmethod
+    def scorer(y_true, y_pred, **kwargs):
+        """The score of predictions ``y_pred`` for ``y_true``, used by
+        :meth:`score`; override it (a static method) for targets that the
+        default does not score, as in scikeras' data-transformer guide.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions.
+        **kwargs : dict
+            ``sample_weight`` and the routed ``score__`` parameters.
+
+        Returns
+        -------
+        score : float
+            The score; higher is better.
+        """
+        raise NotImplementedError(
+            "BaseWrapper has no scorer; subclass it and define one."
+        )
+
+    # ---------------------------------------------------------------- fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Build a new model (unless ``warm_start``) and train it on ``X``, ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            Training data (a list or dict of arrays for a ``feature_encoder``
+            that feeds a model with several inputs; a SciPy sparse matrix is
+            densified batch by batch).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -143,19 +363,87 @@ class BaseKerasEstimator(BaseEstimator):
             :class:`~sklearn.neural_network.MLPClassifier`: a sample of weight
             0 does not count, and a weight of 2 counts as the sample twice.
             Multiplied by the ``class_weight`` of a classifier.
-        validation_data : tuple (X_val, y_val), default=None
-            Data on which the validation loss and score are recorded after
-            each epoch. With ``early_stopping`` it replaces the held-out
-            ``validation_fraction``.
+        **kwargs : dict
+            ``epochs``, ``batch_size`` and ``validation_data`` (a tuple
+            ``(X_val, y_val)``) for this call.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
+        validation_data = kwargs.pop("validation_data", None)
         return self._fit(
-            X, y, sample_weight, validation_data=validation_data, incremental=False
+            X,
+            y,
+            sample_weight,
+            incremental=False,
+            validation_data=validation_data,
+            fit_params=kwargs,
         )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, **kwargs):
+        """Train for one epoch, continuing the model (built on the first call).
+
+        ``k`` calls on the same data with ``shuffle=False`` train as ``fit``
+        with ``epochs=k``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss (see ``fit``).
+        **kwargs : dict
+            ``batch_size`` for this call.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True, fit_params=kwargs)
+
+    def initialize(self, X, y=None):
+        """Build and compile the model for ``X`` and ``y`` without training it.
+
+        The weights are those ``fit`` would start from with the same
+        ``random_state``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples, to learn their layout.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Targets, to learn their kind, classes and outputs.
+
+        Returns
+        -------
+        self : object
+            The initialized estimator; ``predict`` works.
+        """
+        self._validate_params()
+        X, y = self._validate_training_data(X, y, reset=True)
+        self._encode_targets(y, reset=True)
+        keras = import_keras()
+        model_seed = self._seeds()[0]
+        self.model_ = self._compiled_network(keras, model_seed, 0)
+        self.history_ = {}
+        self.n_iter_ = 0
+        self._after_training()
+        return self
+
+    def _seeds(self):
+        """``(model, shuffle, split)`` seeds for this fit; the model's is None
+        without ``random_state`` (Keras then seeds as it does by default)."""
+        rng = check_random_state(self.random_state)
+        seeds = [int(s) for s in rng.randint(_MAX_SEED, size=3)]
+        if self.random_state is None:
+            seeds[0] = None
+        return seeds
 
     def _fit(
         self,
@@ -168,69 +456,53 @@ class BaseKerasEstimator(BaseEstimator):
         classes=None,
         fit_params=None,
     ):
-        continuing = hasattr(self, "model_") and (incremental or self.warm_start)
+        continuing = self.initialized_ and (incremental or self.warm_start)
         X, y = self._validate_training_data(X, y, reset=not continuing)
         y_encoded = self._encode_targets(
-            y, reset=not continuing, classes=classes, warm_start=not incremental
+            y,
+            reset=not continuing,
+            classes=classes,
+            warm_start=continuing and not incremental,
         )
-        weights = self._training_weights(sample_weight, X, y_encoded)
+        n_samples = _n_samples(X)
+        weights = self._training_weights(sample_weight, n_samples, y_encoded)
 
         keras = import_keras()
         options = self._training_options(
-            keras, X.shape[0], incremental=incremental, fit_params=fit_params or {}
+            keras, n_samples, incremental=incremental, fit_params=fit_params or {}
         )
-        rng = check_random_state(self.random_state)
-        model_seed, shuffle_seed, split_seed = (
-            int(s) for s in rng.randint(_MAX_SEED, size=3)
-        )
-        epochs = options["epochs"]
+        model_seed, shuffle_seed, split_seed = self._seeds()
         val = None
         if validation_data is not None:
             val = self._encode_validation_data(validation_data)
         elif options["validation_fraction"]:
-            # Several targets (a model with several outputs) split as one
-            # array each, unstratified.
-            y_leaves, pack_y = target_leaves(y_encoded)
-            stratify = y_encoded if is_classifier(self) and pack_y is None else None
-            parts = train_test_split(
-                *(a for a in (X, *y_leaves, weights) if a is not None),
-                test_size=options["validation_fraction"],
-                random_state=split_seed,
-                stratify=stratify,
+            X, y_encoded, weights, val = self._split_validation(
+                X, y_encoded, weights, options["validation_fraction"], split_seed
             )
-            X, X_val = parts[:2]
-            n_y = 2 * len(y_leaves)
-            y_parts = parts[2 : 2 + n_y]
-            weights = parts[2 + n_y] if weights is not None else None
-            y_encoded, y_val = y_parts[0::2], y_parts[1::2]
-            if pack_y is None:
-                y_encoded, y_val = y_encoded[0], y_val[0]
-            else:
-                y_encoded, y_val = pack_y(y_encoded), pack_y(y_val)
-            val = (X_val, y_val)
         y_encoded = self._network_targets(y_encoded)
         if val is not None:
             val = (val[0], self._network_targets(val[1]))
 
+        batch_size = options["batch_size"]
+        batches = math.ceil(_n_samples(X) / batch_size)
         if not continuing:
-            steps = self.epochs * math.ceil(X.shape[0] / options["batch_size"])
-            self.model_ = self._compiled_network(keras, model_seed, steps)
-            limit_steps_per_execution(
-                self.model_, math.ceil(X.shape[0] / options["batch_size"])
+            self.model_ = self._compiled_network(
+                keras, model_seed, options["epochs"] * batches
             )
+            limit_steps_per_execution(self.model_, batches)
             build_training_state(
                 self.model_,
-                X[:2].astype(self._input_dtype),
+                map_targets(lambda a: _head(a, self._input_dtype), X),
                 map_targets(lambda a: a[:2], y_encoded),
             )
         if incremental and continuing:
             # A new shuffle order for each call, still fixed by random_state.
-            shuffle_seed = (shuffle_seed + self.n_iter_) % _MAX_SEED
+            shuffle_seed = (shuffle_seed + self.current_epoch) % _MAX_SEED
         train_data = make_dataset(
             X,
             y_encoded,
             weights,
-            batch_size=options["batch_size"],
+            batch_size=batch_size,
             shuffle=self.shuffle,
             seed=shuffle_seed,
             x_dtype=self._input_dtype,
@@ -243,10 +515,16 @@ class BaseKerasEstimator(BaseEstimator):
                 x_dtype=self._input_dtype,
             )
         callbacks = options["callbacks"]
+        # partial_fit continues the epochs and the history; fit starts both
+        # again, also with warm_start (scikeras' convention), unless the
+        # estimator keeps MLPClassifier's (``_history_continues``).
+        appending = continuing and (incremental or self._history_continues)
+        initial_epoch = self.current_epoch if appending else 0
         with InterruptFlag(self.model_) as interrupt:
             history = self.model_.fit(
                 train_data,
-                epochs=epochs,
+                epochs=initial_epoch + options["epochs"],
+                initial_epoch=initial_epoch,
                 validation_data=val_data,
                 callbacks=[
                     *callbacks,
@@ -256,13 +534,12 @@ class BaseKerasEstimator(BaseEstimator):
                 shuffle=False,  # make_dataset already shuffles, from our own seed
                 verbose=int(self.verbose),
             )
-        self._record_history(history.history, continuing)
-        self._predict_function = make_predict_function(self.model_)
-        self._pickled_model = None
+        self._record_history(history.history, appending)
+        self._after_training()
         if interrupt.interrupted:
             warnings.warn(
                 f"Training was interrupted (Ctrl-C) during epoch {len(history.epoch)}"
-                f" of {epochs}; {type(self).__name__} keeps the weights "
+                f" of {options['epochs']}; {type(self).__name__} keeps the weights "
                 "learned so far and is fitted and usable. Call fit again with "
                 "warm_start=True to continue training.",
                 UserWarning,
@@ -270,53 +547,302 @@ class BaseKerasEstimator(BaseEstimator):
             )
         return self
 
+    #: Arguments of ``Model.compile`` that parameters (or ``compile__``
+    #: routing) may give, as in scikeras.
+    _compile_kwargs = frozenset(
+        {
+            "optimizer",
+            "loss",
+            "metrics",
+            "loss_weights",
+            "weighted_metrics",
+            "run_eagerly",
+        }
+    )
+    #: Arguments of ``fit`` (and ``fit__`` routing) the engine takes, as in
+    #: scikeras' ``_fit_kwargs``.
+    _fit_kwargs = frozenset(
+        {
+            "batch_size",
+            "epochs",
+            "verbose",
+            "validation_split",
+            "shuffle",
+            "class_weight",
+            "sample_weight",
+            "initial_epoch",
+            "validation_steps",
+            "validation_batch_size",
+            "validation_freq",
+        }
+    )
+    #: Arguments of ``predict`` (and ``predict__`` routing), as scikeras'.
+    _predict_kwargs = frozenset({"batch_size", "verbose", "steps"})
+
+    #: Whether a ``warm_start`` fit appends to ``history_`` (MLPClassifier's
+    #: convention) instead of starting it again (scikeras').
+    _history_continues = False
+
+    def _after_training(self):
+        """Make the traced predict function of the new weights."""
+        self._predict_function = make_predict_function(self.model_)
+        self._pickled_model = None
+
+    def _split_validation(self, X, y_encoded, weights, fraction, seed):
+        """Hold out ``fraction`` of the rows (stratified for one classifier
+        target), returning ``X, y, weights, (X_val, y_val)``."""
+        x_leaves, pack_x = target_leaves(X)
+        y_leaves, pack_y = target_leaves(y_encoded)
+        stratify = None
+        if is_classifier(self) and pack_y is None:
+            stratify = y_encoded if y_encoded.ndim == 1 else y_encoded.argmax(axis=1)
+        arrays = [*x_leaves, *y_leaves, *(() if weights is None else (weights,))]
+        parts = train_test_split(
+            *arrays, test_size=fraction, random_state=seed, stratify=stratify
+        )
+        train, held = parts[0::2], parts[1::2]
+        n_x, n_y = len(x_leaves), len(y_leaves)
+
+        def pack(items, packer):
+            return items[0] if packer is None else packer(items)
+
+        X, X_val = pack(train[:n_x], pack_x), pack(held[:n_x], pack_x)
+        y, y_val = (
+            pack(train[n_x : n_x + n_y], pack_y),
+            pack(held[n_x : n_x + n_y], pack_y),
+        )
+        weights = train[n_x + n_y] if weights is not None else None
+        return X, y, weights, (X_val, y_val)
+
     def _training_options(self, keras, n_samples, *, incremental, fit_params):
         """How ``_fit`` trains, as a dict: ``epochs``, ``batch_size``,
         ``validation_fraction`` (None for no held-out split),
         ``validation_batch_size`` and ``callbacks`` (the list given to
         ``Model.fit``). ``fit_params`` are the extra arguments of ``fit``."""
-        callbacks = [copy.deepcopy(callback) for callback in self.callbacks or ()]
-        if not incremental:
-            callbacks.append(self._stopping_callback(keras))
-        held_out = self.early_stopping and not incremental
+        fit_params = dict(fit_params)
+        destination = "partial_fit" if incremental else "fit"
+        routed = {**self._routed("fit"), **self._routed(destination)}
+        for name in ("epochs", "initial_epoch"):
+            if incremental and name in fit_params:
+                raise TypeError(
+                    f"Invalid argument `{name}` to `partial_fit`: partial_fit "
+                    "always trains for one epoch from the current epoch (call fit "
+                    "with epochs=..., or call partial_fit again)."
+                )
+        epochs = fit_params.pop("epochs", routed.get("epochs", self.epochs))
+        batch_size = fit_params.pop(
+            "batch_size", routed.get("batch_size", self.batch_size)
+        )
+        if fit_params:
+            raise TypeError(
+                f"{type(self).__name__}.{destination} got unexpected keyword "
+                f"arguments {sorted(fit_params)}; it takes epochs, batch_size and "
+                "validation_data."
+            )
+        if isinstance(epochs, bool) or not isinstance(epochs, Integral) or epochs < 1:
+            raise ValueError(f"`epochs` must be an int >= 1; got {epochs!r}.")
+        batch_size = _batch_size(batch_size, n_samples)
+        validation_batch_size = self.validation_batch_size or batch_size
+        validation_split = routed.get("validation_split", self.validation_split)
         return {
-            "epochs": 1 if incremental else self.epochs,
-            "batch_size": self.batch_size,
-            "validation_fraction": self.validation_fraction if held_out else None,
-            "validation_batch_size": max(self.batch_size, 512),
-            "callbacks": callbacks,
+            "epochs": 1 if incremental else int(epochs),
+            "batch_size": batch_size,
+            "validation_fraction": validation_split or None,
+            "validation_batch_size": _batch_size(validation_batch_size, n_samples),
+            "callbacks": self._make_callbacks(keras, destination),
         }
 
+    def _make_callbacks(self, keras, destination):
+        """The callbacks of ``callbacks`` and ``<destination>__callbacks``:
+        instances as they are, classes made with their routed arguments."""
+        made = []
+        for name in ("callbacks", f"{destination}__callbacks"):
+            source = getattr(self, name, None)
+            built = make_object(keras, "callbacks", source, self._sub(name))
+            if built is None:
+                continue
+            if isinstance(built, dict):
+                built = list(built.values())
+            elif not isinstance(built, list | tuple):
+                built = [built]
+            for callback in built:
+                if not isinstance(callback, keras.callbacks.Callback):
+                    raise TypeError(
+                        "`callbacks` must hold keras.callbacks.Callback instances "
+                        f"or subclasses; got {type(callback).__name__}."
+                    )
+            made.extend(built)
+        return made
+
+    def _record_history(self, new, continuing):
+        new = {key: [float(v) for v in values] for key, values in new.items()}
+        if continuing and hasattr(self, "history_"):
+            for key, values in new.items():
+                self.history_.setdefault(key, []).extend(values)
+        else:
+            self.history_ = new
+        self.n_iter_ = self.current_epoch
+
+    # ------------------------------------------------------------- validation
     def _validate_training_data(self, X, y, *, reset):
+        if self._takes_structured_input(X):
+            X = self._structured_input(X, reset=reset)
+            if y is not None:
+                y = self._check_structured_targets(y, _n_samples(X))
+            return X, y
         X, sample_shape = self._split_sample_shape(X)
         if not reset:
             self._check_sample_shape(sample_shape)
         try:
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                reset=reset,
-                dtype=_validation_dtype(X),
-                **self._target_validation,
-            )
+            if y is None:
+                X = validate_data(
+                    self,
+                    X,
+                    reset=reset,
+                    dtype=_validation_dtype(X),
+                    accept_sparse=self._accepts_sparse(),
+                )
+            else:
+                X, y = validate_data(
+                    self,
+                    X,
+                    y,
+                    reset=reset,
+                    dtype=_validation_dtype(X),
+                    accept_sparse=self._accepts_sparse(),
+                    **self._target_validation,
+                )
         except ValueError as error:
             args = {"X": X, "y": y} if self._target_validation else {"X": X}
             self._raise_not_numeric(error, args)
-        X = _as_network_input(X, self._input_dtype)
-        return self._shape_input(X, sample_shape, reset=reset), y
+        given_dtype = X.dtype
+        if not reset and self._takes_any_input():
+            self._check_input_dtype(given_dtype)
+        X = self._shape_input(
+            _as_network_input(X, self._input_dtype), sample_shape, reset=reset
+        )
+        if reset:
+            self.X_dtype_ = given_dtype
+        return X, y
+
+    def _check_input_dtype(self, dtype):
+        """Refuse ``X`` of a dtype that the first fit's does not hold
+        (``partial_fit`` and ``warm_start`` of the general wrapper)."""
+        if not np.can_cast(dtype, self.X_dtype_):
+            raise ValueError(
+                f"Got X with dtype {dtype}, but this {type(self).__name__} was "
+                f"fitted on X of dtype {self.X_dtype_}, and casting from {dtype} "
+                f"to {self.X_dtype_} is not safe. Cast X, or fit a new estimator."
+            )
+
+    #: Keyword arguments of ``validate_data`` for ``y`` (the task's).
+    _target_validation = {"multi_output": True, "y_numeric": False}
+
+    def _accepts_sparse(self):
+        """Whether ``X`` may be a SciPy sparse matrix (densified per batch)."""
+        return self._takes_any_input()
+
+    def _takes_any_input(self):
+        """Whether the estimator lets its model see ``X`` as given: the
+        general wrapper does, a preset with its own layout does not."""
+        return True
+
+    def _takes_structured_input(self, X):
+        """A list or dict of arrays, for a model with several inputs."""
+        return (
+            self._takes_any_input()
+            and isinstance(X, list | tuple | dict)
+            and (
+                len(X) > 0
+                and all(
+                    hasattr(a, "shape")
+                    for a in (X.values() if isinstance(X, dict) else X)
+                )
+            )
+        )
+
+    def _structured_input(self, X, *, reset):
+        """Validate a list or dict of arrays, and pass them through the
+        feature encoder (which may also make them from one array)."""
+        leaves = list(X.values()) if isinstance(X, dict) else list(X)
+        n = {len(a) for a in leaves}
+        if len(n) != 1:
+            raise ValueError(
+                f"X is a {type(X).__name__} of arrays with different numbers of "
+                f"samples {sorted(n)}; every input needs one row per sample."
+            )
+        if reset:
+            self.X_shape_ = (n.pop(),)
+            self.X_dtype_ = np.dtype(np.float32)
+            self.n_features_in_ = len(leaves)
+            self.feature_encoder_ = self.feature_encoder.fit(X)
+            self._set_metadata(self.feature_encoder_)
+        return self.feature_encoder_.transform(X)
+
+    def _check_structured_targets(self, y, n_samples):
+        y = y if isinstance(y, list | tuple | dict) else np.asarray(y)
+        if hasattr(y, "shape") and y.shape[0] != n_samples:
+            raise ValueError(
+                f"X has {n_samples} samples but y has {y.shape[0]}; they must match."
+            )
+        return y
 
     def _validate_input(self, X):
         """Validate ``X`` at prediction: the fitted layout, as the network takes it."""
         check_is_fitted(self)
+        if self._takes_structured_input(X):
+            return self._structured_input(X, reset=False)
         X, sample_shape = self._split_sample_shape(X)
         self._check_sample_shape(sample_shape)
         try:
-            X = validate_data(self, X, reset=False, dtype=_validation_dtype(X))
+            X = validate_data(
+                self,
+                X,
+                reset=False,
+                dtype=_validation_dtype(X),
+                accept_sparse=self._accepts_sparse(),
+            )
         except ValueError as error:
             self._raise_not_numeric(error, {"X": X})
         X = _as_network_input(X, self._input_dtype)
         return self._shape_input(X, sample_shape, reset=False)
+
+    def _split_sample_shape(self, X):
+        """Return ``(rows, sample_shape or None)``: 2-D rows for validation and
+        the shape of one sample when ``X`` came in another layout."""
+        if isinstance(X, np.ndarray) and X.ndim > 2:
+            return X.reshape(X.shape[0], math.prod(X.shape[1:])), X.shape[1:]
+        return X, None
+
+    def _check_sample_shape(self, sample_shape):
+        """Refuse samples whose shape differs from the fitted one (after fit)."""
+        fitted = tuple(self.X_shape_[1:])
+        if len(fitted) == 0:  # fitted on a list or dict of inputs
+            return
+        given = fitted if sample_shape is None and len(fitted) == 1 else sample_shape
+        if given is None or tuple(given) != fitted:
+            given_ndim = 2 if given is None else len(given) + 1
+            raise ValueError(
+                f"X has samples of shape {_plain(given) or '(n_features,)'} "
+                f"({given_ndim} dimensions in X), but this {type(self).__name__} "
+                f"was fitted on samples of shape {_plain(fitted)} "
+                f"({len(fitted) + 1} dimensions in X)."
+            )
+
+    def _shape_input(self, X, sample_shape, *, reset):
+        """Return the validated rows ``X`` in the layout the network takes."""
+        if sample_shape is not None:
+            X = X.reshape(X.shape[0], *sample_shape)
+        if reset:
+            self.X_shape_ = X.shape
+            self.X_dtype_ = X.dtype
+            self.feature_encoder_ = self.feature_encoder.fit(X)
+            self._set_metadata(self.feature_encoder_)
+        return self.feature_encoder_.transform(X)
+
+    def _set_metadata(self, encoder):
+        for name, value in getattr(encoder, "get_metadata", dict)().items():
+            setattr(self, name, value)
 
     def _raise_not_numeric(self, error, args):
         """Re-raise ``error`` from validation, as a message naming the argument
@@ -331,13 +857,124 @@ class BaseKerasEstimator(BaseEstimator):
     def _input_dtype(self):
         return _INPUT_DTYPES.get(self.precision, np.float32)  # "auto": float32
 
-    def _training_weights(self, sample_weight, X, y_encoded):
+    # ---------------------------------------------------------------- targets
+    def _encode_targets(
+        self, y, *, reset, classes=None, validation=False, warm_start=False
+    ):
+        """``y`` as the model trains on it, through the target encoder (fitted
+        when ``reset``)."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} needs y to fit; its target_encoder makes "
+                "the model's targets from y."
+            )
+        y = y if isinstance(y, list | tuple | dict) else np.asarray(y)
+        if reset:
+            self._set_target_metadata(y, self.target_encoder, classes)
+        elif warm_start or not validation:
+            self._check_target_kind(y)
+        encoded = self.target_encoder_.transform(y)
+        if self._several_outputs():
+            return self._output_targets(encoded)
+        return self._single_output_targets(encoded, validation=validation)
+
+    def _single_output_targets(self, encoded, *, validation):
+        return np.asarray(encoded, dtype=self._input_dtype)
+
+    def _set_target_metadata(self, y, encoder, classes=None):
+        from sklearn.utils.multiclass import type_of_target
+
+        for name in ("n_outputs_", "n_outputs_expected_"):
+            vars(self).pop(name, None)  # the new encoder's, or the defaults
+        self.target_encoder_ = encoder.fit(y)
+        self._set_metadata(self.target_encoder_)
+        if hasattr(y, "dtype"):
+            self.target_type_ = type_of_target(y if classes is None else classes)
+            self.y_dtype_ = y.dtype
+            self.y_ndim_ = y.ndim
+        else:  # a list or dict of targets, one per output of the model
+            self.target_type_ = "multiple-outputs"
+            self.y_dtype_ = np.dtype(object)
+            self.y_ndim_ = 1
+        if not hasattr(self, "n_outputs_"):
+            self.n_outputs_ = _n_columns(y)
+        if not hasattr(self, "n_outputs_expected_"):
+            self.n_outputs_expected_ = 1
+
+    def _check_target_kind(self, y):
+        """Refuse targets whose dimensions or dtype differ from the first
+        fit's (``partial_fit`` and ``warm_start``)."""
+        if not hasattr(y, "dtype") or self.y_dtype_.kind == "O":
+            return
+        if y.ndim != self.y_ndim_:
+            raise ValueError(
+                f"y has {y.ndim} dimensions, but this {type(self).__name__} was "
+                f"fitted on y of {self.y_ndim_} (its target encoder takes the "
+                "features of the first fit). Fit a new estimator (fit without "
+                "warm_start) to change the kind of target."
+            )
+        if not np.can_cast(y.dtype, self.y_dtype_):
+            raise ValueError(
+                f"Got y with dtype {y.dtype}, but this {type(self).__name__} was "
+                f"fitted on y of dtype {self.y_dtype_}, and casting from "
+                f"{y.dtype} to {self.y_dtype_} is not safe. Fit a new estimator "
+                "(fit without warm_start) to change the kind of target."
+            )
+
+    def _several_outputs(self):
+        """Whether the target encoder asks for a model with several outputs."""
+        return (getattr(self, "n_outputs_expected_", None) or 1) > 1
+
+    def _output_targets(self, encoded):
+        """The target encoder's list, tuple or dict of arrays (one per output
+        of the model), each as an array of the input dtype."""
+        structure = target_leaves(encoded)[1]
+        if structure is None:
+            raise TypeError(
+                f"The target_encoder of {type(self).__name__} sets "
+                f"n_outputs_expected_={self.n_outputs_expected_}, so its transform "
+                "must return a list, tuple or dict of arrays, one per output of "
+                f"the model; it returned {type(encoded).__name__}."
+            )
+        return map_targets(lambda a: np.asarray(a, dtype=self._input_dtype), encoded)
+
+    def _network_targets(self, y_encoded):
+        """The encoded targets in the form the loss takes (after the split of
+        the validation part, which stratifies on ``y_encoded``)."""
+        return y_encoded
+
+    def _encode_validation_data(self, validation_data):
+        try:
+            X_val, y_val = validation_data
+        except (TypeError, ValueError):
+            raise ValueError(
+                "`validation_data` must be a tuple (X_val, y_val), got "
+                f"{type(validation_data).__name__}."
+            ) from None
+        X_val = self._validate_input(X_val)
+        y_val = np.asarray(y_val)
+        if y_val.shape[0] != _n_samples(X_val):
+            raise ValueError(
+                f"`validation_data` has {_n_samples(X_val)} samples in X_val but "
+                f"{y_val.shape[0]} targets in y_val."
+            )
+        return X_val, self._encode_targets(y_val, reset=False, validation=True)
+
+    def _training_weights(self, sample_weight, n_samples, y_encoded):
         """Per-sample loss weights (``sample_weight`` times class weights), or None."""
         weights = None
         if sample_weight is not None:
             weights = _check_sample_weight(
-                sample_weight, X, dtype=self._input_dtype, ensure_non_negative=True
+                sample_weight,
+                np.empty((n_samples, 0)),
+                dtype=self._input_dtype,
+                ensure_non_negative=True,
             )
+            if n_samples and not weights.any():
+                raise ValueError(
+                    "No training samples had any weight; only zeros were passed "
+                    "in sample_weight. That means there's nothing to train on."
+                )
         class_weights = self._class_weights(y_encoded)
         if class_weights is not None:
             weights = class_weights if weights is None else weights * class_weights
@@ -346,6 +983,7 @@ class BaseKerasEstimator(BaseEstimator):
     def _class_weights(self, y_encoded):
         return None
 
+    # ---------------------------------------------------------------- building
     def _compiled_network(self, keras, seed, steps):
         """Build and compile a new network; sets ``precision_``."""
         precision = self.precision
@@ -361,138 +999,218 @@ class BaseKerasEstimator(BaseEstimator):
             )
             precision = "float32"
         self.precision_ = precision
-        return self._network(keras, seed=seed, steps=steps, precision=precision)
-
-    def _network(self, keras, *, seed, steps, precision):
-        """Return the compiled network to train (``precision`` is resolved)."""
-        n_outputs, activation = self._output_layer()
-        model = self._build_network(
-            keras,
-            n_outputs=n_outputs,
-            activation=activation,
-            dtype_policy=precision,
-            seed=seed,
-        )
-        with floatx_scope(keras, "float64" if precision == "float64" else None):
-            model.compile(
-                optimizer=self._optimizer(keras, steps),
-                loss=self._loss_for(keras, precision),
-                metrics=[self._metric(keras)],
-                steps_per_execution=STEPS_PER_EXECUTION,
-            )
+        with _scoped_build(keras, seed, precision):
+            model = self._build_model(keras, seed)
+            self._check_model_outputs(model)
+            if not model.compiled:
+                kwargs = self._get_compile_kwargs(keras, steps)
+                kwargs.setdefault("steps_per_execution", STEPS_PER_EXECUTION)
+                model.compile(**kwargs)
         return model
 
-    def _network_targets(self, y_encoded):
-        """The encoded targets in the form the loss takes (after the split of
-        the validation part, which stratifies on ``y_encoded``)."""
-        return y_encoded
-
-    def _loss_for(self, keras, precision):
-        """The loss: its name, or in float64 an instance computing in float64
-        (Keras makes a named loss in float32, which cannot add float64 L2
-        penalties)."""
-        if precision != "float64":
-            return self._loss
-        return getattr(keras.losses, self._loss_class)(dtype="float64")
-
-    def _optimizer(self, keras, steps):
-        rate = self.learning_rate_init
-        if self.learning_rate == "cosine":
-            rate = keras.optimizers.schedules.CosineDecay(rate, steps, alpha=0.01)
-        elif self.learning_rate == "warmup_cosine":
-            warmup = max(1, round(WARMUP_FRACTION * steps))
-            rate = keras.optimizers.schedules.CosineDecay(
-                0.0,
-                max(1, steps - warmup),
-                alpha=0.01,
-                warmup_target=rate,
-                warmup_steps=warmup,
+    def _build_model(self, keras, seed):
+        """The user's model: ``model`` (a copy of a ``keras.Model``, or what
+        a function returns) or the subclass's ``_keras_build_fn``."""
+        model = self.model
+        own = getattr(self, "_keras_build_fn", None)
+        if model is None and own is None:
+            raise ValueError(
+                f"{type(self).__name__} has no model: pass ``model`` (a "
+                "keras.Model or a function returning one), or subclass it and "
+                "implement ``_keras_build_fn``; a subclass must implement "
+                "``_keras_build_fn`` if ``model`` is None."
             )
-        averaging = {}
-        if self.ema_momentum is not None:
-            averaging = {"use_ema": True, "ema_momentum": self.ema_momentum}
-        if self.solver == "sgd":
-            return keras.optimizers.SGD(
-                learning_rate=rate, momentum=0.9, nesterov=True, **averaging
+        if model is not None and own is not None:
+            raise ValueError(
+                f"{type(self).__name__} implements ``_keras_build_fn`` and was "
+                "given ``model`` too; a subclass that implements it cannot "
+                "implement ``_keras_build_fn`` and take ``model`` at once: pass "
+                "model=None."
             )
-        if self.solver == "rmsprop":
-            return keras.optimizers.RMSprop(learning_rate=rate, **averaging)
-        return keras.optimizers.Adam(learning_rate=rate, **averaging)
+        model = own if model is None else model
+        if isinstance(model, keras.Model):
+            return _copy_model(keras, model)
+        if not callable(model):
+            raise TypeError(
+                "``model`` must be a keras.Model or a callable that returns one; "
+                f"got {type(model).__name__}."
+            )
+        built = model(**self._model_kwargs(keras, model, seed))
+        if not isinstance(built, keras.Model):
+            name = getattr(model, "__name__", type(model).__name__)
+            raise TypeError(
+                f"`model` ({name}) must return a keras.Model; it returned "
+                f"{type(built).__name__}."
+            )
+        return built
 
-    def _l2_factor(self):
-        """The Keras kernel-regulariser factor of ``alpha``, with MLPClassifier's
-        scaling: ``0.5 * alpha * ||W||^2 / batch_size`` added to each batch's loss."""
-        return 0.5 * self.alpha / self.batch_size
-
-    def _encode_validation_data(self, validation_data):
+    def _model_kwargs(self, keras, function, seed):
+        kwargs = self._model_params()
+        kwargs.update(self._routed("model"))
         try:
-            X_val, y_val = validation_data
+            parameters = inspect.signature(function).parameters
         except (TypeError, ValueError):
-            raise ValueError(
-                "`validation_data` must be a tuple (X_val, y_val), got "
-                f"{type(validation_data).__name__}."
-            ) from None
-        X_val = self._validate_input(X_val)
-        y_val = np.asarray(y_val)
-        if y_val.shape[0] != X_val.shape[0]:
-            raise ValueError(
-                f"`validation_data` has {X_val.shape[0]} samples in X_val but "
-                f"{y_val.shape[0]} targets in y_val."
+            parameters = {}
+        takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+        if takes_any or "meta" in parameters:
+            kwargs["meta"] = self._get_metadata()
+        if takes_any or "compile_kwargs" in parameters:
+            kwargs["compile_kwargs"] = self._get_compile_kwargs(keras, 0)
+        if takes_any or "params" in parameters:
+            kwargs["params"] = self.get_params()
+        if "seed" in parameters and "seed" not in kwargs:
+            kwargs["seed"] = seed
+        return kwargs
+
+    def _get_compile_kwargs(self, keras, steps):
+        """Arguments of ``Model.compile`` from ``optimizer``, ``loss``,
+        ``metrics``, ``run_eagerly`` and the routed parameters (see
+        :mod:`sknn_estimators._compile`)."""
+        params = self.get_params(deep=False)
+        kwargs = {
+            name: params[name]
+            for name in self._compile_kwargs
+            if name in params and name not in ("optimizer", "loss", "metrics")
+        }
+        kwargs.update(self._routed("compile"))
+        for kind in ("optimizer", "loss", "metrics"):
+            kwargs[kind] = make_object(
+                keras, kind, kwargs.get(kind, params.get(kind)), self._sub(kind)
             )
-        return X_val, self._encode_targets(y_val, reset=False, validation=True)
-
-    def _stopping_callback(self, keras):
-        if self.early_stopping:
-            return keras.callbacks.EarlyStopping(
-                monitor=f"val_{self._score_name}",
-                mode="max",
-                min_delta=self.tol,
-                patience=self.n_iter_no_change,
-                restore_best_weights=True,
+        metrics = kwargs["metrics"]
+        if metrics is not None and not isinstance(metrics, list | dict):
+            kwargs["metrics"] = [metrics]
+        if inspect.isfunction(kwargs["loss"]) and keras.config.floatx() != "float32":
+            # Keras wraps a loss function at the first training step, in the
+            # global floatx; wrapped here it takes this fit's precision.
+            kwargs["loss"] = keras.losses.LossFunctionWrapper(kwargs["loss"])
+        if kwargs["loss"] is None:
+            raise ValueError(
+                f"{type(self).__name__} needs a loss to compile the model. Provide "
+                "a `loss` (e.g. loss='sparse_categorical_crossentropy') or return "
+                "a compiled model from `model`."
             )
-        return keras.callbacks.EarlyStopping(
-            monitor="loss",
-            mode="min",
-            min_delta=self.tol,
-            patience=self.n_iter_no_change,
-        )
+        if kwargs["optimizer"] is None:
+            raise ValueError(
+                f"You must provide an optimizer: {type(self).__name__} needs one "
+                "to compile the model. Pass `optimizer` (e.g. optimizer='adam') "
+                "or return a compiled model from `model`."
+            )
+        return kwargs
 
-    def _record_history(self, new, continuing):
-        new = {key: [float(v) for v in values] for key, values in new.items()}
-        if continuing:
-            for key, values in new.items():
-                self.history_.setdefault(key, []).extend(values)
-            self.n_iter_ += len(new["loss"])
-        else:
-            self.history_ = new
-            self.n_iter_ = len(new["loss"])
-        self.loss_curve_ = self.history_["loss"]
-        val_key = f"val_{self._score_name}"
-        if self.early_stopping and val_key in self.history_:
-            self.validation_scores_ = self.history_[val_key]
-            self.best_validation_score_ = max(self.validation_scores_)
-            self.best_loss_ = None
-        else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
-            self.best_loss_ = min(self.loss_curve_)
+    def _sub(self, destination):
+        """Every parameter routed to ``destination``, nested names included
+        (``loss__0__from_logits`` as ``0__from_logits``)."""
+        prefix = f"{destination}__"
+        return {
+            name[len(prefix) :]: value
+            for name, value in self.get_params(deep=False).items()
+            if name.startswith(prefix)
+        }
 
-    def _raw_predict(self, X):
+    def _check_model_outputs(self, model):
+        """Refuse a model whose output does not fit the targets, with a message
+        that says what it should be (instead of TensorFlow's shape error)."""
+        try:
+            outputs = model.outputs
+        except (AttributeError, ValueError):
+            return  # a subclassed model, not built yet: Keras checks at fit
+        if outputs is None:
+            return
+        n_expected = getattr(self, "n_outputs_expected_", 1) or 1
+        if len(outputs) != n_expected:
+            raise ValueError(
+                f"`model` returned a model with {len(outputs)} outputs, but "
+                f"{type(self).__name__} expects {n_expected} from its "
+                "target_encoder."
+            )
+        if n_expected != 1:
+            return
+        width = outputs[0].shape[-1] if len(outputs[0].shape) > 1 else 1
+        allowed = self._output_widths()
+        if allowed is not None and width not in allowed:
+            raise ValueError(
+                f"`model` returned a model whose output has {_plain(width)} units, "
+                f"but y ({self.target_type_}) needs "
+                f"{' or '.join(str(w) for w in allowed)}: {self._output_hint()}."
+            )
+
+    def _output_widths(self):
+        """The output widths the targets allow, or None for any."""
+        return None
+
+    def _output_hint(self):
+        return ""
+
+    # -------------------------------------------------------------- prediction
+    def _raw_predict(self, X, **kwargs):
         """The network's outputs for ``X``, as float64 (a list or dict of arrays
-        for a model with several outputs): small batches through ONNX Runtime
-        when the ``onnx`` extra is installed (see
-        :mod:`sknn_estimators._small_batch`), others through TensorFlow."""
+        for a model with several outputs). With ONNX Runtime switched on
+        (:func:`sknn_estimators.config_context`), small batches go through it;
+        others through the traced TensorFlow function."""
         X = self._validate_input(X)
+        batch_size = kwargs.pop("batch_size", None) or self._routed("predict").get(
+            "batch_size"
+        )
+        if kwargs:
+            raise TypeError(
+                f"predict got unexpected keyword arguments {sorted(kwargs)}; it "
+                "takes batch_size."
+            )
 
         def tensorflow_path(rows):
+            options = {} if batch_size is None else {"batch_size": batch_size}
             return predict_in_batches(
-                self._predict_function, rows, dtype=self._input_dtype
+                self._predict_function, rows, dtype=self._input_dtype, **options
             )
 
         output = small_batch_predict(self, X, tensorflow_path)
         if output is None:
             output = tensorflow_path(X)
         return map_targets(lambda a: a.astype(np.float64), output)
+
+    def predict(self, X, **kwargs):
+        """Predictions: the model's outputs through the target encoder's
+        ``inverse_transform``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples, laid out as in ``fit``.
+        **kwargs : dict
+            ``batch_size`` for this call.
+
+        Returns
+        -------
+        y_pred : ndarray
+            Predictions, shaped as ``y`` in fit.
+        """
+        check_is_fitted(self)
+        return self.target_encoder_.inverse_transform(self._raw_predict(X, **kwargs))
+
+    def score(self, X, y, sample_weight=None):
+        """``scorer(y, predict(X))``: accuracy for a classifier, R² for a
+        regressor, unless ``scorer`` is overridden.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the score.
+
+        Returns
+        -------
+        score : float
+            The score.
+        """
+        y_pred = self.predict(X)
+        kwargs = self._routed("score")
+        if sample_weight is not None:
+            kwargs["sample_weight"] = sample_weight
+        return float(self.scorer(y, y_pred, **kwargs))
 
     def export(self, path, format="onnx"):
         """Export the fitted estimator as one graph, to serve without Python.
@@ -526,9 +1244,26 @@ class BaseKerasEstimator(BaseEstimator):
         check_is_fitted(self)
         return export(self, path, format=format)
 
-    def _check_exportable(self):
-        """Raise ``NotExportableError`` unless the network's input is the
-        validated rows, reshaped (subclasses with other transforms refuse)."""
+    def _export_problems(self):
+        """Why this fitted estimator cannot be exported as one graph of its
+        rows (names of the attributes in the way), or an empty list."""
+        from sklearn.preprocessing import FunctionTransformer
+
+        encoder = self.feature_encoder_
+        identity = type(encoder) is FunctionTransformer and encoder.func is None
+        model = self.model_
+        return [
+            what
+            for what, refused in (
+                ("feature_encoder_", not identity),
+                ("target_encoder_", not self._default_target_encoder()),
+                ("model_", len(model.inputs) != 1 or len(model.outputs) != 1),
+            )
+            if refused
+        ]
+
+    def _default_target_encoder(self):
+        return False
 
     def _serving_output(self, ops, output):
         """What the exported graph returns, in Keras ops, from the network's
@@ -555,9 +1290,9 @@ class BaseKerasEstimator(BaseEstimator):
         save_estimator(self, path)
 
     def _saved_state(self):
-        """``(params, fitted, model)`` as :func:`save_estimator` writes them:
-        the constructor parameters, the public fitted attributes and the Keras
-        model."""
+        """``(params, fitted, model)``: the constructor parameters, the public
+        fitted attributes and the Keras model, as the estimator holds them;
+        :mod:`sknn_estimators._persistence` decides how they are written."""
         params = self.get_params(deep=False)
         fitted = {
             key: value
@@ -573,88 +1308,8 @@ class BaseKerasEstimator(BaseEstimator):
         for key, value in fitted.items():
             setattr(estimator, key, value)
         estimator.model_ = model
-        estimator._predict_function = make_predict_function(model)
+        estimator._after_training()
         return estimator
-
-    #: The Keras classes a saved model of this estimator may name, as
-    #: ``(module, class name)``; ``load_model`` refuses any other before Keras
-    #: reads the model. Subclasses add the classes their ``_build_network``
-    #: builds. None leaves a saved model to Keras' own safe mode (plus
-    #: load_model's size limits), for an estimator that wraps a user's model.
-    _saved_keras_classes = _COMPILE_KERAS_CLASSES
-
-    #: Fitted attributes that ``_saved_state`` writes for every estimator;
-    #: subclasses and mixins list their own in their ``_fitted_attributes``.
-    _fitted_attributes = ("n_features_in_", "precision_", "history_", "n_iter_")
-
-    #: The MLPClassifier-style history attributes that ``_record_history``
-    #: sets; an estimator that records its history otherwise sets it to ().
-    _history_attributes = (
-        "loss_curve_",
-        "validation_scores_",
-        "best_validation_score_",
-        "best_loss_",
-    )
-
-    @classmethod
-    def _check_saved_config(cls, params, fitted, config, max_bytes):
-        """Raise ValueError, KeyError or TypeError unless the saved Keras
-        ``config`` (already checked against ``_saved_keras_classes``) is the
-        network that ``params`` and ``fitted`` build, with weights of at most
-        ``max_bytes``; called before Keras reads the model, so that a file
-        cannot make Keras allocate more than it declares. Subclasses check
-        what their ``_build_network`` builds; the base checks nothing."""
-
-    @classmethod
-    def _check_saved_state(cls, params, fitted, model):
-        """Raise ValueError or TypeError unless ``fitted`` holds what
-        :meth:`_saved_state` writes, consistent with ``model``.
-
-        ``load_model`` calls it twice: with ``model=None`` before it reads the
-        Keras model (names, types and values among themselves), then with the
-        loaded model (values against the model). Subclasses extend it, calling
-        ``super()``, with their own attributes."""
-        expected = set(cls._history_attributes).union(
-            *(vars(k).get("_fitted_attributes", ()) for k in cls.__mro__)
-        )
-        extra = set(fitted) - expected - {"feature_names_in_"}
-        missing = expected - set(fitted)
-        if extra or missing:
-            raise ValueError(
-                f"unexpected {sorted(extra)[:5]}, missing {sorted(missing)[:5]}"
-            )
-        if params.get("callbacks") is not None:
-            raise ValueError("callbacks are never saved; the file sets them")
-        n_features = fitted["n_features_in_"]
-        if type(n_features) is not int or n_features < 1:
-            raise ValueError(f"n_features_in_={n_features!r} is not a positive int")
-        if fitted["precision_"] not in _INPUT_DTYPES:
-            raise ValueError(f"unknown precision_ {fitted['precision_']!r}")
-        if type(fitted["n_iter_"]) is not int or fitted["n_iter_"] < 0:
-            raise ValueError(f"n_iter_={fitted['n_iter_']!r} is not a count")
-        history = fitted["history_"]
-        if not isinstance(history, dict) or not all(
-            isinstance(k, str) and _is_float_list(v) for k, v in history.items()
-        ):
-            raise ValueError("history_ must map names to lists of numbers")
-        if "loss_curve_" in cls._history_attributes:
-            if not _is_float_list(fitted["loss_curve_"]):
-                raise ValueError("loss_curve_ must be a list of numbers")
-            scores = fitted["validation_scores_"]
-            if scores is not None and not _is_float_list(scores):
-                raise ValueError("validation_scores_ must be None or numbers")
-            for key in ("best_validation_score_", "best_loss_"):
-                if fitted[key] is not None and not _is_number(fitted[key]):
-                    raise ValueError(f"{key} must be None or a number")
-        names = fitted.get("feature_names_in_")
-        if names is not None and not (
-            isinstance(names, np.ndarray)
-            and names.shape == (n_features,)
-            and all(isinstance(name, str) for name in names.tolist())
-        ):
-            raise ValueError("feature_names_in_ must hold one name per feature")
-        if model is not None and (len(model.inputs) != 1 or len(model.outputs) != 1):
-            raise ValueError("the model must have one input and one output")
 
     def __getstate__(self):
         state = dict(super().__getstate__())
@@ -675,313 +1330,51 @@ class BaseKerasEstimator(BaseEstimator):
             state["model_"] = model_from_bytes(model_bytes)
         super().__setstate__(state)
         if "model_" in state:
+            self._after_training()
             self._pickled_model = model_bytes
-            self._predict_function = make_predict_function(self.model_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = self._accepts_sparse()
         tags.non_deterministic = False
         return tags
 
 
-class KerasClassifierMixin(ClassifierMixin):
-    """What a Keras classifier adds to :class:`BaseKerasEstimator`: class labels
-    encoded as integers, a softmax output, the cross-entropy, ``class_weight``,
-    ``predict_proba`` and ``partial_fit(classes=...)``."""
-
-    _loss = "sparse_categorical_crossentropy"
-    _loss_class = "SparseCategoricalCrossentropy"
-    _score_name = "accuracy"
-    _target_validation = {}
-    _fitted_attributes = ("classes_",)
-
-    @classmethod
-    def _saved_output_units(cls, fitted):
-        return len(fitted["classes_"])
-
-    @classmethod
-    def _check_saved_state(cls, params, fitted, model):
-        super()._check_saved_state(params, fitted, model)
-        classes = fitted["classes_"]
-        if not isinstance(classes, np.ndarray) or classes.ndim != 1:
-            raise ValueError("classes_ must be a 1-D array")
-        if len(classes) < 2:
-            raise ValueError(f"{len(classes)} classes_; a classifier has 2 or more")
-        if classes.dtype != object and len(np.unique(classes)) != len(classes):
-            raise ValueError("classes_ are not distinct")
-        if model is not None and len(classes) != model.output_shape[-1]:
-            raise ValueError(
-                f"{len(classes)} classes_ for a model with "
-                f"{model.output_shape[-1]} output units"
-            )
-
-    def _metric(self, keras):
-        return "accuracy"
-
-    def _output_layer(self):
-        return len(self.classes_), "softmax"
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Train for one epoch over ``X`` and ``y``, continuing the network.
-
-        The first call builds the network; each later call continues it, with
-        the same optimizer state. ``k`` calls on the same data with
-        ``shuffle=False`` train as ``fit`` with ``epochs=k``. Early stopping
-        does not apply: the caller decides when to stop.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Class labels.
-        classes : array-like of shape (n_classes,), default=None
-            Every class label that ``y`` can hold. Required on the first call,
-            ignored after it.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss (see ``fit``).
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
-        first = not hasattr(self, "model_")
-        if first and classes is None:
-            raise ValueError(
-                f"{type(self).__name__}.partial_fit needs `classes` (every class "
-                "label y can hold) on its first call."
-            )
-        return self._fit(
-            X, y, sample_weight, incremental=True, classes=classes if first else None
-        )
-
-    def _encode_targets(
-        self, y, *, reset, classes=None, validation=False, warm_start=False
-    ):
-        """Class labels as int32 indices into ``classes_`` (set when ``reset``).
-
-        A ``warm_start`` fit needs the classes of the first fit; ``partial_fit``
-        and validation data may hold any of them."""
-        check_classification_targets(y)
-        y = np.asarray(y)
-        if y.ndim != 1:
-            raise ValueError(
-                f"{type(self).__name__} takes y of shape (n_samples,), one class "
-                f"label per sample; got y of shape {y.shape}."
-            )
-        if reset:
-            labels = np.unique(y if classes is None else np.asarray(classes))
-            if labels.shape[0] < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes in "
-                    f"y; got 1 class ({_plain(labels[0])})."
-                )
-            unseen = np.setdiff1d(y, labels)
-            if unseen.size:
-                raise ValueError(
-                    f"y has labels that are not in `classes`: {_plain(unseen)}; "
-                    f"`classes` is {_plain(labels)}."
-                )
-            self.classes_ = labels
-        elif warm_start and not validation:
-            labels = np.unique(y)
-            if not np.array_equal(labels, self.classes_):
-                raise ValueError(
-                    "warm_start can only be used where `y` has the same classes "
-                    "as in the previous call to fit. Previously got "
-                    f"{_plain(self.classes_)}, `y` has {_plain(labels)}."
-                )
-        else:
-            unseen = np.setdiff1d(y, self.classes_)
-            if unseen.size:
-                where = "`validation_data`" if validation else "y"
-                raise ValueError(
-                    f"{where} has labels not seen in y of the first fit: "
-                    f"{_plain(unseen)}; the classes are {_plain(self.classes_)}."
-                )
-        return np.searchsorted(self.classes_, y).astype(np.int32)
-
-    def _class_weights(self, y_encoded):
-        """Per-sample weights from ``class_weight``, or None."""
-        class_weight = getattr(self, "class_weight", None)
-        if class_weight is None:
-            return None
-        if isinstance(class_weight, str):  # "balanced"
-            per_class = compute_class_weight(
-                "balanced", classes=np.arange(len(self.classes_)), y=y_encoded
-            )
-        else:
-            unknown = [label for label in class_weight if label not in self.classes_]
-            if unknown:
-                raise ValueError(
-                    f"`class_weight` names classes not in y: {_plain(unknown)}; the "
-                    f"classes are {_plain(self.classes_)}."
-                )
-            per_class = [class_weight.get(c, 1.0) for c in self.classes_.tolist()]
-            if not all(isinstance(w, Real) and w >= 0 for w in per_class):
-                raise ValueError(
-                    "`class_weight` values must be numbers >= 0; got "
-                    f"{_plain(list(class_weight.values()))}."
-                )
-            per_class = np.asarray(per_class, dtype=float)
-        return per_class[y_encoded]
-
-    def predict_proba(self, X):
-        """Probability of each class for each sample.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples, laid out as in ``fit``.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Class probabilities in the order of ``classes_``; each row sums to 1.
-        """
-        check_is_fitted(self)
-        proba = self._raw_predict(X)
-        proba /= proba.sum(axis=1, keepdims=True)
-        return proba
-
-    def _serving_output(self, ops, output):
-        return output / ops.sum(output, axis=1, keepdims=True)
-
-    def predict(self, X):
-        """Predicted class label of each sample.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples, laid out as in ``fit``.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        check_is_fitted(self)
-        return self.classes_[np.argmax(self._raw_predict(X), axis=1)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = True
-        tags.classifier_tags.multi_label = False
-        return tags
+def _n_samples(X):
+    leaves = target_leaves(X)[0]
+    return leaves[0].shape[0]
 
 
-class KerasRegressorMixin(RegressorMixin):
-    """What a Keras regressor adds to :class:`BaseKerasEstimator`: float targets
-    with one or several outputs, a linear output, the mean squared error, R² as
-    the validation score."""
+def _head(a, dtype):
+    """The first two rows of an input, as the network takes them."""
+    rows = a[:2]
+    if hasattr(rows, "toarray"):
+        rows = rows.toarray()
+    return np.asarray(rows).astype(dtype, copy=False)
 
-    _loss = "mean_squared_error"
-    _loss_class = "MeanSquaredError"
-    _score_name = "r2_score"
-    _target_validation = {"y_numeric": True, "multi_output": True}
-    _fitted_attributes = ("n_outputs_",)
 
-    @classmethod
-    def _saved_output_units(cls, fitted):
-        return fitted["n_outputs_"]
+def _n_columns(y):
+    return 1 if not hasattr(y, "ndim") or y.ndim == 1 else y.shape[1]
 
-    @classmethod
-    def _check_saved_state(cls, params, fitted, model):
-        super()._check_saved_state(params, fitted, model)
-        n_outputs = fitted["n_outputs_"]
-        if type(n_outputs) is not int or n_outputs < 1:
-            raise ValueError(f"n_outputs_={n_outputs!r} is not a positive int")
-        if model is not None and n_outputs != model.output_shape[-1]:
-            raise ValueError(
-                f"n_outputs_={n_outputs} for a model with "
-                f"{model.output_shape[-1]} output units"
-            )
 
-    def _metric(self, keras):
-        return keras.metrics.R2Score(name=self._score_name)
+def _batch_size(batch_size, n_samples):
+    if batch_size is None:
+        return _KERAS_DEFAULT_BATCH_SIZE
+    if batch_size == -1:
+        return max(n_samples, 1)
+    return batch_size
 
-    def _output_layer(self):
-        return self.n_outputs_, "linear"
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None):
-        """Train for one epoch over ``X`` and ``y``, continuing the network.
-
-        The first call builds the network; each later call continues it, with
-        the same optimizer state. ``k`` calls on the same data with
-        ``shuffle=False`` train as ``fit`` with ``epochs=k``. Early stopping
-        does not apply: the caller decides when to stop.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss (see ``fit``).
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
-        return self._fit(X, y, sample_weight, incremental=True)
-
-    def _encode_targets(
-        self, y, *, reset, classes=None, validation=False, warm_start=False
-    ):
-        """Targets as a float 2-D array (n_samples, n_outputs)."""
-        try:
-            y = np.asarray(y, dtype=self._input_dtype)
-        except ValueError as error:
-            self._raise_not_numeric(error, {"y_val" if validation else "y": y})
-        if y.ndim > 2:
-            raise ValueError(
-                f"{type(self).__name__} takes y of shape (n_samples,) or "
-                f"(n_samples, n_outputs); got y of shape {y.shape}."
-            )
-        if not np.isfinite(y).all():
-            raise ValueError("Input y contains NaN or infinity.")
-        n_outputs = 1 if y.ndim == 1 else y.shape[1]
-        if reset:
-            self.n_outputs_ = n_outputs
-        elif n_outputs != self.n_outputs_:
-            raise ValueError(
-                f"y has {n_outputs} outputs, but {type(self).__name__} was fitted "
-                f"with {self.n_outputs_}."
-            )
-        return y.reshape(-1, n_outputs)
-
-    def _serving_output(self, ops, output):
-        return ops.squeeze(output, axis=1) if self.n_outputs_ == 1 else output
-
-    def predict(self, X):
-        """Predicted targets of each sample.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples, laid out as in ``fit``.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            One value per output; 1-D when there is one output, as in
-            :class:`~sklearn.neural_network.MLPRegressor`.
-        """
-        check_is_fitted(self)
-        output = self._raw_predict(X)
-        return output.ravel() if self.n_outputs_ == 1 else output
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        tags.target_tags.single_output = True
-        return tags
+def _copy_model(keras, model):
+    """A copy of a user's model (architecture, weights, compile settings), so
+    that fitting never changes the ``model`` parameter."""
+    twin = keras.models.clone_model(model)
+    if model.built:
+        twin.set_weights(model.get_weights())
+    if model.compiled:
+        twin.compile_from_config(model.get_compile_config())
+    return twin
 
 
 def _is_number(value):
@@ -1018,7 +1411,10 @@ def _validation_dtype(X):
 def _as_network_input(X, dtype):
     """``X`` for the network: integer and boolean arrays as they are (cast per
     batch, never copied whole), floats as ``dtype``, refusing values that
-    float32 cannot hold (instead of silently turning them into infinities)."""
+    float32 cannot hold (instead of silently turning them into infinities).
+    A sparse matrix stays sparse (densified per batch)."""
+    if hasattr(X, "toarray"):
+        return X if X.dtype == dtype else X.astype(dtype)
     if X.dtype == dtype or X.dtype.kind in ("i", "u", "b"):
         return X
     if dtype == np.float32 and X.size:

@@ -1,8 +1,13 @@
 """The convolutional networks: FashionCNNClassifier and CNNRegressor.
 
-What is specific to a CNN lives here: the architecture parameters, the image
-layout of ``X`` and building the network. Training, prediction and
-persistence are the base class's (:mod:`sknn_estimators._base`).
+Each is a subclass of its task's wrapper
+(:class:`~sknn_estimators.wrappers.KerasClassifier`,
+:class:`~sknn_estimators.wrappers.KerasRegressor`) that supplies its network
+(``_keras_build_fn``) and its own parameters: the architecture, the image
+layout of ``X`` and, through
+:class:`~sknn_estimators._training.MLPTrainingMixin`, MLPClassifier-style
+training options. Training, prediction and persistence are the engine's
+(:class:`~sknn_estimators._base.BaseWrapper`).
 """
 
 import math
@@ -11,19 +16,14 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from sknn_estimators._architectures import (
-    CNN_KERAS_CLASSES,
-    build_cnn,
-    cnn_weight_count,
-)
-from sknn_estimators._base import (
-    BaseKerasEstimator,
-    KerasClassifierMixin,
-    KerasRegressorMixin,
-)
+from sknn_estimators._architectures import build_cnn, check_sizes
+from sknn_estimators._base import _plain
+from sknn_estimators._training import MLPTrainingMixin
+from sknn_estimators._wrapper_encoders import ClassifierLabelEncoder
+from sknn_estimators._wrappers import KerasClassifier, KerasRegressor
 
 
-class BaseCNN(BaseKerasEstimator):
+class BaseCNN(MLPTrainingMixin):
     """The CNN estimators' shared part: architecture parameters and images.
 
     ``X`` is 2-D, one flattened image per row (so the estimators work after a
@@ -32,7 +32,7 @@ class BaseCNN(BaseKerasEstimator):
     """
 
     _parameter_constraints = {
-        **BaseKerasEstimator._parameter_constraints,
+        **MLPTrainingMixin._parameter_constraints,
         "conv_filters": [tuple, list],
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
         "dense_units": [tuple, list],
@@ -43,8 +43,6 @@ class BaseCNN(BaseKerasEstimator):
         "image_shape": [tuple, list, None],
         "input_scale": [Interval(Real, 0, None, closed="neither"), None],
     }
-    _saved_keras_classes = BaseKerasEstimator._saved_keras_classes | CNN_KERAS_CLASSES
-    _fitted_attributes = ("image_shape_",)
 
     def __init__(
         self,
@@ -103,13 +101,15 @@ class BaseCNN(BaseKerasEstimator):
         self.warm_start = warm_start
         self.callbacks = callbacks
 
-    def _build_network(self, keras, *, n_outputs, activation, dtype_policy, seed):
-        conv_filters = _check_sizes("conv_filters", self.conv_filters)
-        dense_units = _check_sizes("dense_units", self.dense_units)
+    def _keras_build_fn(self, meta, seed):
+        """The network for the fitted image layout and targets."""
+        conv_filters = check_sizes("conv_filters", self.conv_filters)
+        dense_units = check_sizes("dense_units", self.dense_units)
+        dtype_policy = self.precision_
         return build_cnn(
             self.image_shape_,
-            n_outputs,
-            output_activation=activation,
+            self._output_units(meta),
+            output_activation=self._output_activation,
             input_scale=self.input_scale,
             conv_filters=conv_filters,
             kernel_size=self.kernel_size,
@@ -123,67 +123,6 @@ class BaseCNN(BaseKerasEstimator):
             pool_before_activation=dtype_policy == "mixed_bfloat16",
             seed=seed,
         )
-
-    @classmethod
-    def _check_saved_config(cls, params, fitted, config, max_bytes):
-        conv_filters = _check_sizes("conv_filters", params["conv_filters"])
-        dense_units = _check_sizes("dense_units", params["dense_units"])
-        n_outputs = cls._saved_output_units(fitted)
-        kernel = params["kernel_size"]
-        count = cnn_weight_count(
-            fitted["image_shape_"],
-            n_outputs,
-            conv_filters=conv_filters,
-            kernel_size=kernel,
-            dense_units=dense_units,
-            batch_norm=params["batch_normalization"],
-        )
-        if count * 4 > max_bytes:
-            raise ValueError(
-                f"{count:,} weights are more than max_model_bytes={max_bytes:,} allows"
-            )
-        layers = config["config"]["layers"]
-        found = {"InputLayer": [], "Conv2D": [], "Dense": []}
-        for layer in layers:
-            name, layer_config = layer["class_name"], layer["config"]
-            if name == "InputLayer":
-                found[name].append(tuple(layer_config["batch_shape"]))
-            elif name == "Conv2D":
-                found[name].append(
-                    (layer_config["filters"], tuple(layer_config["kernel_size"]))
-                )
-            elif name == "Dense":
-                found[name].append(layer_config["units"])
-        expected = {
-            "InputLayer": [(None, *fitted["image_shape_"])],
-            "Conv2D": [(f, (kernel, kernel)) for f in conv_filters],
-            "Dense": [*dense_units, n_outputs],
-        }
-        if found != expected:
-            raise ValueError(
-                f"its layers have the sizes {str(found)[:200]}, not "
-                f"{str(expected)[:200]}"
-            )
-
-    @classmethod
-    def _check_saved_state(cls, params, fitted, model):
-        super()._check_saved_state(params, fitted, model)
-        shape = fitted["image_shape_"]
-        if not (
-            isinstance(shape, tuple)
-            and len(shape) == 3
-            and all(type(n) is int and n >= 1 for n in shape)
-        ):
-            raise ValueError(f"image_shape_={shape!r} is not 3 positive ints")
-        if model is not None and shape != tuple(model.input_shape[1:]):
-            raise ValueError(
-                f"image_shape_={shape} for a model whose input shape is "
-                f"{tuple(model.input_shape[1:])}"
-            )
-        if math.prod(shape) != fitted["n_features_in_"]:
-            raise ValueError(
-                f"n_features_in_={fitted['n_features_in_']} for images of shape {shape}"
-            )
 
     def _dropout_rates(self, n_blocks):
         if not isinstance(self.dropout, tuple | list):
@@ -235,12 +174,13 @@ class BaseCNN(BaseKerasEstimator):
         """The validated rows as 4-D images; sets ``image_shape_`` when ``reset``."""
         if reset:
             self.image_shape_ = self._resolve_image_shape(X.shape[1], sample_shape)
-        return X.reshape((-1, *self.image_shape_))
+        images = X.reshape((-1, *self.image_shape_))
+        return super()._shape_input(images, None, reset=reset)
 
     def _resolve_image_shape(self, n_features, sample_shape):
         """The (height, width, channels) of one sample; see ``image_shape``."""
         if self.image_shape is not None:
-            shape = _check_sizes("image_shape", self.image_shape)
+            shape = check_sizes("image_shape", self.image_shape)
             if len(shape) == 2:
                 shape = (*shape, 1)
             if len(shape) != 3:
@@ -264,7 +204,7 @@ class BaseCNN(BaseKerasEstimator):
         return (1, n_features, 1)
 
 
-class FashionCNNClassifier(KerasClassifierMixin, BaseCNN):
+class FashionCNNClassifier(BaseCNN, KerasClassifier):
     """Convolutional neural-network classifier for images (Keras 3, TensorFlow).
 
     The default network is the Fashion-MNIST tutorial's: three blocks of
@@ -535,23 +475,47 @@ class FashionCNNClassifier(KerasClassifierMixin, BaseCNN):
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
 
-    def _network_targets(self, y_encoded):
-        if not self.label_smoothing:
-            return y_encoded
-        # The smoothed cross-entropy takes one-hot targets (Keras' sparse
-        # cross-entropy has no label smoothing): n_samples x n_classes float32.
-        return np.eye(len(self.classes_), dtype=np.float32)[y_encoded]
+    _output_activation = "softmax"
 
-    def _loss_for(self, keras, precision):
+    @property
+    def target_encoder(self):
+        """Class indices, or one-hot rows for the smoothed cross-entropy
+        (Keras' sparse cross-entropy has no label smoothing)."""
+        return ClassifierLabelEncoder(
+            loss="categorical_crossentropy" if self.label_smoothing else None
+        )
+
+    def _output_units(self, meta):
+        if meta["n_classes_"] < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in y; "
+                f"got 1 class ({_plain(meta['classes_'][0])}). Its network "
+                "outputs one probability per class."
+            )
+        if meta["target_type_"] not in ("binary", "multiclass"):
+            raise ValueError(
+                f"{type(self).__name__} takes one class label per sample (binary "
+                f"or multiclass y); got {meta['target_type_']} y. For several "
+                "labels per sample, use sknn_estimators.wrappers.KerasClassifier "
+                "with one sigmoid unit per label."
+            )
+        return meta["n_classes_"]
+
+    def _preset_loss(self, keras, precision):
         if not self.label_smoothing:
-            return super()._loss_for(keras, precision)
+            return super()._preset_loss(keras, precision)
         return keras.losses.CategoricalCrossentropy(
             label_smoothing=self.label_smoothing,
             dtype="float64" if precision == "float64" else None,
         )
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = False
+        return tags
 
-class CNNRegressor(KerasRegressorMixin, BaseCNN):
+
+class CNNRegressor(BaseCNN, KerasRegressor):
     """Convolutional neural-network regressor for images (Keras 3, TensorFlow).
 
     The network of :class:`FashionCNNClassifier` (by default the
@@ -676,13 +640,7 @@ class CNNRegressor(KerasRegressorMixin, BaseCNN):
     True
     """
 
+    _output_activation = "linear"
 
-def _check_sizes(name, value):
-    """A tuple of ints >= 1 from a tuple or list parameter, or a ValueError."""
-    if not all(
-        isinstance(v, Integral) and not isinstance(v, bool) and v >= 1 for v in value
-    ):
-        raise ValueError(
-            f"`{name}` must be a tuple of ints >= 1, got {tuple(value)!r}."
-        )
-    return tuple(int(v) for v in value)
+    def _output_units(self, meta):
+        return meta["n_outputs_"]

@@ -128,8 +128,6 @@ def export_pipeline(pipeline, path, *, format="onnx"):
     >>> description["preprocessing"], description["input"]["image_shape"]
     (['standardscaler'], [8, 8, 1])
     """
-    from sknn_estimators._base import BaseKerasEstimator
-
     steps = list(pipeline.steps)
     *preprocessing, (_, estimator) = steps
     kept = [(n, s) for n, s in preprocessing if s not in ("passthrough", None)]
@@ -142,7 +140,7 @@ def export_pipeline(pipeline, path, *, format="onnx"):
             "these steps before the exported graph.",
             names=[n for n, _ in refused],
         )
-    if not isinstance(estimator, BaseKerasEstimator):
+    if not hasattr(estimator, "_export_problems"):
         raise NotExportableError(
             "export_pipeline takes a pipeline ending in a Keras-backed estimator "
             f"of sknn_estimators; the last step is {type(estimator).__name__}.",
@@ -194,7 +192,14 @@ def serving_model(estimator, *, scale=None, offset=None, clip=None):
     network of ``estimator`` (whose weights it shares)."""
     keras = import_keras()
     ops = keras.ops
-    estimator._check_exportable()
+    problems = estimator._export_problems()
+    if problems:
+        raise NotExportableError(
+            f"{type(estimator).__name__} exports a model of one input and one "
+            "output with the default feature and target encoders; this one "
+            f"has its own {', '.join(problems)}.",
+            names=problems,
+        )
     network = estimator.model_
     inputs = keras.Input((estimator.n_features_in_,), dtype="float32", name=INPUT_NAME)
     x = inputs

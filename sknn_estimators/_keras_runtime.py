@@ -154,7 +154,8 @@ def make_dataset(
     """Batches of ``(X, y[, sample_weight])`` as a ``tf.data.Dataset``.
 
     ``y`` is one array, or a list, tuple or dict of arrays for a Keras model
-    with several outputs (a list becomes a tuple).
+    with several outputs (a list becomes a tuple); so is ``X`` for a model
+    with several inputs. A SciPy sparse ``X`` is densified batch by batch.
 
     Shuffling draws a new order every epoch from the op-level ``seed``, so a fit
     is repeatable without setting TensorFlow's global seed. Each batch is
@@ -176,28 +177,38 @@ def make_dataset(
     """
     import tensorflow as tf
 
+    x_leaves, pack_x = target_leaves(X)
     y_leaves, pack_y = target_leaves(y)
     arrays = tuple(
-        np.asarray(a) for a in (X, *y_leaves, sample_weight) if a is not None
+        a if hasattr(a, "toarray") else np.asarray(a)
+        for a in (*x_leaves, *y_leaves, sample_weight)
+        if a is not None
     )
-    x_dtype = np.dtype(arrays[0].dtype if x_dtype is None else x_dtype)
-    dtypes = (tf.as_dtype(x_dtype), *(tf.as_dtype(a.dtype) for a in arrays[1:]))
+    n_x, n_y = len(x_leaves), len(y_leaves)
+    x_dtypes = [np.dtype(a.dtype if x_dtype is None else x_dtype) for a in x_leaves]
+    dtypes = (
+        *(tf.as_dtype(d) for d in x_dtypes),
+        *(tf.as_dtype(a.dtype) for a in arrays[n_x:]),
+    )
 
     def take(batch_indices):
-        batch = tuple(a[batch_indices] for a in arrays)
-        batch = (batch[0].astype(x_dtype, copy=False), *batch[1:])
-        if sample_weight is None:
-            return batch
-        return (*batch[:-1], _normalised_weights(batch[-1]))
+        batch = [a[batch_indices] for a in arrays]
+        for i, dtype in enumerate(x_dtypes):
+            rows = batch[i].toarray() if hasattr(batch[i], "toarray") else batch[i]
+            batch[i] = rows.astype(dtype, copy=False)
+        if sample_weight is not None:
+            batch[-1] = _normalised_weights(batch[-1])
+        return tuple(batch)
 
     def gather(batch_indices):
         batch = tf.numpy_function(take, [batch_indices], dtypes, stateful=False)
         for tensor, array in zip(batch, arrays, strict=True):
             tensor.set_shape((None, *array.shape[1:]))
-        if pack_y is None:
-            return tuple(batch)
-        n_y = len(y_leaves)
-        return (batch[0], pack_y(batch[1 : 1 + n_y]), *batch[1 + n_y :])
+        x = batch[0] if pack_x is None else pack_x(batch[:n_x])
+        if y is None:
+            return (x, *batch[n_x:])
+        y_part = batch[n_x] if pack_y is None else pack_y(batch[n_x : n_x + n_y])
+        return (x, y_part, *batch[n_x + n_y :])
 
     n_samples = arrays[0].shape[0]
     indices = tf.data.Dataset.range(n_samples)
@@ -453,6 +464,8 @@ def make_predict_function(model):
     """
     import tensorflow as tf
 
+    if len(model.inputs) != 1:  # several inputs: traced per input structure
+        return tf.function(lambda x: model(x, training=False), reduce_retracing=True)
     spec = tf.TensorSpec((None, *model.input_shape[1:]), model.inputs[0].dtype)
     layers = inference_layers(model)
 
@@ -482,20 +495,24 @@ def predict_in_batches(predict_function, X, batch_size=PREDICT_BATCH_SIZE, dtype
     """
     import tensorflow as tf
 
-    def run(rows):
+    def tensor(rows, repeat):
+        if hasattr(rows, "toarray"):
+            rows = rows.toarray()
         if dtype is not None:
             rows = rows.astype(dtype, copy=False)
-        if rows.shape[0] == 1:
-            output = predict_function(tf.convert_to_tensor(np.repeat(rows, 2, 0)))
-            return map_targets(lambda t: t[:1].numpy(), output)
-        return map_targets(
-            lambda t: t.numpy(), predict_function(tf.convert_to_tensor(rows))
-        )
+        return tf.convert_to_tensor(np.repeat(rows, 2, 0) if repeat else rows)
 
-    if X.shape[0] <= batch_size:
+    def run(rows):
+        lone = target_leaves(rows)[0][0].shape[0] == 1
+        output = predict_function(map_targets(lambda a: tensor(a, lone), rows))
+        return map_targets(lambda t: (t[:1] if lone else t).numpy(), output)
+
+    n_samples = target_leaves(X)[0][0].shape[0]
+    if n_samples <= batch_size:
         return run(X)
     chunks = [
-        run(X[start : start + batch_size]) for start in range(0, X.shape[0], batch_size)
+        run(map_targets(lambda a, s=start: a[s : s + batch_size], X))
+        for start in range(0, n_samples, batch_size)
     ]
     leaves, pack = target_leaves(chunks[0])
     if pack is None:

@@ -13,17 +13,24 @@ checked first (only these members, once each, neither encrypted nor compressed
 with an unusual method, each under its ``MAX_*`` size); the manifest is JSON
 read against a strict schema (plain dtypes, bounded depth, counts and integers);
 the Keras model's own zip is checked the same way and its ``config.json``
-against the Keras classes the estimator class builds
-(``_saved_keras_classes``) and its layer sizes against the saved parameters
-(``_check_saved_config``) before Keras reads it; the model is then streamed to
-a temporary file and loaded under Keras' safe-mode scope, which
+against the Keras classes the estimator class builds and its layer sizes
+against the saved parameters before Keras reads it; the model is then streamed
+to a temporary file and loaded under Keras' safe-mode scope, which
 ``keras.config.enable_unsafe_deserialization()`` cannot switch off; last, the
-estimator class checks its fitted attributes against the model
-(``_check_saved_state``). Writes are atomic: the file is written under a
+fitted attributes are checked against the model.
+
+What each class saves, and how it is checked, is declared here
+(:data:`SCHEMAS`); an estimator only hands over its state
+(``_saved_state()``: parameters, fitted attributes and the Keras model) and
+takes it back (``_from_saved_state``). This module imports no estimator
+module: :func:`load_model` finds a class by the module path its schema names.
+
+Writes are atomic: the file is written under a
 temporary name in the same folder, flushed to disk, then renamed over the
 target, so a crash or a kill during ``save`` leaves the previous file as it was.
 """
 
+import importlib
 import json
 import math
 import os
@@ -32,9 +39,17 @@ import tempfile
 import warnings
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from sknn_estimators._architectures import (
+    CNN_KERAS_CLASSES,
+    PRESET_COMPILE_CLASSES,
+    check_sizes,
+    cnn_weight_count,
+)
 
 FORMAT = "sknn-estimators.estimator"
 FORMAT_VERSION = 1
@@ -42,49 +57,110 @@ _MANIFEST = "estimator.json"
 _MODEL = "model.keras"
 
 
-def _savable_class(name):
-    """The public sknn_estimators class called ``name`` that saves through the
-    base class's hooks (``_saved_state`` / ``_from_saved_state``), or None.
+# --------------------------------------------------------------- the schema
+#: Fitted attributes of every estimator (the engine's).
+_ENGINE = (
+    "n_features_in_",
+    "precision_",
+    "history_",
+    "n_iter_",
+    "X_dtype_",
+    "X_shape_",
+    "n_outputs_",
+    "n_outputs_expected_",
+    "target_encoder_",
+    "target_type_",
+    "y_dtype_",
+    "y_ndim_",
+)
+_CLASSIFIER = ("classes_", "n_classes_")
+#: MLPClassifier's history attributes, which the preset networks record.
+_MLP_HISTORY = (
+    "loss_curve_",
+    "validation_scores_",
+    "best_validation_score_",
+    "best_loss_",
+)
+_CNN = ("image_shape_",)
+#: Attributes saved as strings: numpy dtypes.
+_DTYPES = ("X_dtype_", "y_dtype_")
 
-    Classes are looked up by name among the public names of the package and
-    of :mod:`sknn_estimators.wrappers`, so this
-    module imports no estimator module (no import cycle) and a file can name
-    nothing else."""
-    import sknn_estimators
-    import sknn_estimators.wrappers
 
-    if not isinstance(name, str):
-        return None
-    for module in (sknn_estimators, sknn_estimators.wrappers):
-        if name in module.__all__:
-            cls = getattr(module, name)
-            break
-    else:
-        return None
-    if not isinstance(cls, type) or not hasattr(cls, "_from_saved_state"):
-        return None
-    return cls
+@dataclass(frozen=True)
+class Schema:
+    """What one estimator class saves: where the class lives, its fitted
+    attributes, the Keras classes its saved model may name (None leaves a
+    user's model to Keras' own safe mode and the size limits), and whether it
+    is a classifier, a preset with MLP-style history, a CNN."""
+
+    module: str
+    attributes: tuple
+    keras_classes: frozenset | None
+    classifier: bool
+    cnn: bool = False
+    #: Whether the model's output width follows from the targets (a
+    #: transformer's model may end in anything).
+    output_from_targets: bool = True
+
+    def resolve(self, name):
+        return getattr(importlib.import_module(self.module), name)
 
 
-def save_estimator(estimator, path):
-    """Write a fitted estimator to ``path`` atomically; see the module notes."""
-    from sknn_estimators import __version__
-    from sknn_estimators._keras_runtime import model_to_bytes
+_PRESET_CLASSES = PRESET_COMPILE_CLASSES | CNN_KERAS_CLASSES
+#: The classes that ``save`` writes and ``load_model`` reads, by public name.
+SCHEMAS = {
+    "KerasClassifier": Schema(
+        "sknn_estimators.wrappers", _ENGINE + _CLASSIFIER, None, classifier=True
+    ),
+    "KerasRegressor": Schema(
+        "sknn_estimators.wrappers", _ENGINE, None, classifier=False
+    ),
+    "KerasTransformer": Schema(
+        "sknn_estimators.wrappers",
+        _ENGINE,
+        None,
+        classifier=False,
+        output_from_targets=False,
+    ),
+    "FashionCNNClassifier": Schema(
+        "sknn_estimators._cnn",
+        _ENGINE + _CLASSIFIER + _MLP_HISTORY + _CNN,
+        _PRESET_CLASSES,
+        classifier=True,
+        cnn=True,
+    ),
+    "CNNRegressor": Schema(
+        "sknn_estimators._cnn",
+        _ENGINE + _MLP_HISTORY + _CNN,
+        _PRESET_CLASSES,
+        classifier=False,
+        cnn=True,
+    ),
+}
 
+
+def _schema_of(estimator):
     name = type(estimator).__name__
-    if _savable_class(name) is not type(estimator):
+    schema = SCHEMAS.get(name)
+    if schema is None or schema.resolve(name) is not type(estimator):
         raise TypeError(
-            f"save supports the Keras estimators of sknn_estimators; got {name}."
+            f"save supports the Keras estimators of sknn_estimators "
+            f"({', '.join(SCHEMAS)}); got {name}. Pickle a subclass instead."
         )
-    if not hasattr(estimator, "model_"):
-        raise ValueError(f"This {name} is not fitted yet; fit it before saving.")
-    params, fitted, model = estimator._saved_state()
+    return schema
+
+
+def _saved_parameters(params):
+    """The constructor parameters as JSON can hold them: Python objects (a
+    model function, Keras objects, a RandomState) become None, with a warning
+    for each kind that the loaded estimator needs set again."""
+    params = dict(params)
     if isinstance(params.get("random_state"), np.random.RandomState):
         warnings.warn(
             "random_state is a RandomState instance, which is not saved; the "
             "loaded estimator has random_state=None.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
         params["random_state"] = None
     if params.get("callbacks"):
@@ -93,15 +169,315 @@ def save_estimator(estimator, path):
             "estimator has callbacks=None. Set them again with set_params before "
             "training it further.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
+    if "callbacks" in params:
         params["callbacks"] = None
+    unsaved = []
+    for name, value in params.items():
+        try:
+            _encode(value)
+        except TypeError:
+            unsaved.append(name)
+    if [name for name in unsaved if name != "model"]:
+        warnings.warn(
+            f"The parameters {sorted(unsaved)} are Python objects, which are not "
+            "saved; the loaded estimator has them None. Set them again with "
+            "set_params before training it further.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return {k: (None if k in unsaved else v) for k, v in params.items()}
+
+
+def _saved_fitted(schema, fitted):
+    """The fitted attributes the schema names, as JSON can hold them."""
+    from sklearn.preprocessing import FunctionTransformer
+
+    encoder = fitted.get("feature_encoder_")
+    if not (type(encoder) is FunctionTransformer and encoder.func is None):
+        raise TypeError(
+            "save supports the default feature_encoder; pickle an estimator with "
+            "a custom one."
+        )
+    saved = {name: fitted[name] for name in schema.attributes}
+    if "feature_names_in_" in fitted:
+        saved["feature_names_in_"] = fitted["feature_names_in_"]
+    saved["target_encoder_"] = _encoder_state(saved["target_encoder_"])
+    for name in _DTYPES:
+        saved[name] = saved[name].str
+    saved["X_shape_"] = tuple(int(n) for n in saved["X_shape_"])
+    return saved
+
+
+def _loaded_fitted(fitted):
+    """The fitted attributes as the estimator holds them (inverse of
+    :func:`_saved_fitted`)."""
+    from sklearn.preprocessing import FunctionTransformer
+
+    fitted = dict(fitted)
+    fitted["target_encoder_"] = _encoder_from_state(fitted["target_encoder_"])
+    for name in _DTYPES:
+        fitted[name] = np.dtype(fitted[name])
+    sample = np.zeros((1, *fitted["X_shape_"][1:]), dtype=fitted["X_dtype_"])
+    fitted["feature_encoder_"] = FunctionTransformer().fit(sample)
+    return fitted
+
+
+#: The default target encoders, by class name, and the fitted values each saves.
+_ENCODERS = {
+    "ClassifierLabelEncoder": {
+        "_y_dtype",
+        "_one_hot",
+        "_target_type",
+        "classes_",
+        "n_classes_",
+        "n_outputs_",
+        "n_outputs_expected_",
+    },
+    "RegressorTargetEncoder": {"_y_ndim", "n_outputs_", "n_outputs_expected_"},
+}
+
+
+def _encoder_state(encoder):
+    """The fitted values of a default target encoder, as plain data."""
+    from sknn_estimators import _wrapper_encoders
+
+    name = type(encoder).__name__
+    if getattr(_wrapper_encoders, name, None) is not type(encoder):
+        raise TypeError(
+            f"save supports the default target encoders; got {name}. Pickle an "
+            "estimator with a custom target_encoder instead."
+        )
+    state = {
+        key: value
+        for key, value in vars(encoder).items()
+        if key.endswith("_") or key.startswith("_")
+    }
+    if "_y_dtype" in state:
+        state["_y_dtype"] = state["_y_dtype"].str
+    params = encoder.get_params()
+    if not isinstance(params.get("loss"), str | None):
+        params["loss"] = None  # only its one-hot choice matters once fitted
+    return {"class": name, "params": params, "state": state}
+
+
+def _encoder_from_state(saved):
+    from sknn_estimators import _wrapper_encoders
+
+    if not isinstance(saved, dict) or set(saved) != {"class", "params", "state"}:
+        raise ValueError("target_encoder_ must hold class, params and state")
+    if saved["class"] not in _ENCODERS:
+        raise ValueError(f"unknown target encoder {_short(saved['class'])}")
+    params, state = saved["params"], saved["state"]
+    if not isinstance(params, dict) or not isinstance(state, dict):
+        raise ValueError("target_encoder_ params and state must be dicts")
+    expected = _ENCODERS[saved["class"]]
+    if set(state) != expected:
+        raise ValueError(
+            f"target_encoder_ state has {sorted(state)}, expected {sorted(expected)}"
+        )
+    encoder = getattr(_wrapper_encoders, saved["class"])(**params)
+    for key, value in state.items():
+        setattr(encoder, key, np.dtype(value) if key == "_y_dtype" else value)
+    return encoder
+
+
+def _check_state(schema, params, fitted, model):
+    """Raise ValueError or TypeError unless ``fitted`` holds what ``save``
+    writes for ``schema``, consistent with ``model``.
+
+    :func:`load_model` calls it twice: with ``model=None`` before it reads the
+    Keras model (names, types and values among themselves), then with the
+    loaded model (values against the model)."""
+    expected = set(schema.attributes)
+    extra = set(fitted) - expected - {"feature_names_in_"}
+    missing = expected - set(fitted)
+    if extra or missing:
+        raise ValueError(
+            f"unexpected {sorted(extra)[:5]}, missing {sorted(missing)[:5]}"
+        )
+    if params.get("callbacks") is not None:
+        raise ValueError("callbacks are never saved; the file sets them")
+    n_features = fitted["n_features_in_"]
+    if type(n_features) is not int or n_features < 1:
+        raise ValueError(f"n_features_in_={n_features!r} is not a positive int")
+    if fitted["precision_"] not in ("float32", "float64", "mixed_bfloat16"):
+        raise ValueError(f"unknown precision_ {fitted['precision_']!r}")
+    if type(fitted["n_iter_"]) is not int or fitted["n_iter_"] < 0:
+        raise ValueError(f"n_iter_={fitted['n_iter_']!r} is not a count")
+    history = fitted["history_"]
+    if not isinstance(history, dict) or not all(
+        isinstance(k, str) and _is_float_list(v) for k, v in history.items()
+    ):
+        raise ValueError("history_ must map names to lists of numbers")
+    for name in _DTYPES:
+        if not isinstance(fitted[name], str) or not _PLAIN_DTYPE.fullmatch(
+            fitted[name]
+        ):
+            raise ValueError(f"{name} must be a plain dtype")
+    shape = fitted["X_shape_"]
+    if not (
+        isinstance(shape, tuple)
+        and 1 <= len(shape) <= 5
+        and all(type(n) is int and n >= 0 for n in shape)
+    ):
+        raise ValueError(f"X_shape_={_short(shape)} is not a shape")
+    for name in ("n_outputs_", "n_outputs_expected_", "y_ndim_"):
+        if type(fitted[name]) is not int or fitted[name] < 1:
+            raise ValueError(f"{name}={fitted[name]!r} is not a positive int")
+    if fitted["n_outputs_expected_"] != 1:
+        raise ValueError("save supports models with one output")
+    if not isinstance(fitted["target_type_"], str):
+        raise ValueError("target_type_ must be a string")
+    if "loss_curve_" in schema.attributes:
+        if not _is_float_list(fitted["loss_curve_"]):
+            raise ValueError("loss_curve_ must be a list of numbers")
+        scores = fitted["validation_scores_"]
+        if scores is not None and not _is_float_list(scores):
+            raise ValueError("validation_scores_ must be None or numbers")
+        for key in ("best_validation_score_", "best_loss_"):
+            if fitted[key] is not None and not _is_number(fitted[key]):
+                raise ValueError(f"{key} must be None or a number")
+    names = fitted.get("feature_names_in_")
+    if names is not None and not (
+        isinstance(names, np.ndarray)
+        and names.shape == (n_features,)
+        and all(isinstance(name, str) for name in names.tolist())
+    ):
+        raise ValueError("feature_names_in_ must hold one name per feature")
+    encoder = _encoder_from_state(fitted["target_encoder_"])
+    units = _output_units(schema, fitted)
+    if schema.classifier:
+        _check_classes(fitted, encoder)
+    elif fitted["n_outputs_"] != encoder.n_outputs_:
+        raise ValueError("n_outputs_ does not match the target encoder")
+    if schema.cnn:
+        _check_image_shape(fitted, model)
+    if model is not None:
+        if len(model.inputs) != 1 or len(model.outputs) != 1:
+            raise ValueError("the model must have one input and one output")
+        if schema.output_from_targets and model.output_shape[-1] not in units:
+            raise ValueError(
+                f"the targets need {' or '.join(map(str, units))} output units; "
+                f"the model has {model.output_shape[-1]}"
+            )
+
+
+def _output_units(schema, fitted):
+    """The widths of the model's output that the saved targets allow."""
+    if not schema.classifier:
+        return (fitted["n_outputs_"],)
+    n_classes = len(fitted["classes_"]) if hasattr(fitted["classes_"], "__len__") else 0
+    if schema.cnn or fitted["target_type_"] != "binary":
+        return (n_classes,)
+    return (1, 2)  # one sigmoid unit or two softmax units
+
+
+def _check_classes(fitted, encoder):
+    classes = fitted["classes_"]
+    if not isinstance(classes, np.ndarray) or classes.ndim != 1:
+        raise ValueError("classes_ must be a 1-D array")
+    if len(classes) < 2:
+        raise ValueError(f"{len(classes)} classes_; a classifier has 2 or more")
+    if classes.dtype != object and len(np.unique(classes)) != len(classes):
+        raise ValueError("classes_ are not distinct")
+    if fitted["n_classes_"] != len(classes) or len(encoder.classes_) != len(classes):
+        raise ValueError("n_classes_ does not match classes_")
+
+
+def _check_image_shape(fitted, model):
+    shape = fitted["image_shape_"]
+    if not (
+        isinstance(shape, tuple)
+        and len(shape) == 3
+        and all(type(n) is int and n >= 1 for n in shape)
+    ):
+        raise ValueError(f"image_shape_={shape!r} is not 3 positive ints")
+    if model is not None and shape != tuple(model.input_shape[1:]):
+        raise ValueError(
+            f"image_shape_={shape} for a model whose input shape is "
+            f"{tuple(model.input_shape[1:])}"
+        )
+    if math.prod(shape) != fitted["n_features_in_"]:
+        raise ValueError(
+            f"n_features_in_={fitted['n_features_in_']} for images of shape {shape}"
+        )
+
+
+def _check_config(schema, params, fitted, config, max_bytes):
+    """Raise ValueError, KeyError or TypeError unless the saved Keras
+    ``config`` (already checked against the schema's Keras classes) is the
+    network that ``params`` and ``fitted`` build, with weights of at most
+    ``max_bytes``; called before Keras reads the model, so that a file cannot
+    make Keras allocate more than it declares. Only the CNNs' networks are
+    known in advance."""
+    if not schema.cnn:
+        return
+    conv_filters = check_sizes("conv_filters", params["conv_filters"])
+    dense_units = check_sizes("dense_units", params["dense_units"])
+    (n_outputs,) = _output_units(schema, fitted)
+    kernel = params["kernel_size"]
+    count = cnn_weight_count(
+        fitted["image_shape_"],
+        n_outputs,
+        conv_filters=conv_filters,
+        kernel_size=kernel,
+        dense_units=dense_units,
+        batch_norm=params["batch_normalization"],
+    )
+    if count * 4 > max_bytes:
+        raise ValueError(
+            f"{count:,} weights are more than max_model_bytes={max_bytes:,} allows"
+        )
+    layers = config["config"]["layers"]
+    found = {"InputLayer": [], "Conv2D": [], "Dense": []}
+    for layer in layers:
+        name, layer_config = layer["class_name"], layer["config"]
+        if name == "InputLayer":
+            found[name].append(tuple(layer_config["batch_shape"]))
+        elif name == "Conv2D":
+            found[name].append(
+                (layer_config["filters"], tuple(layer_config["kernel_size"]))
+            )
+        elif name == "Dense":
+            found[name].append(layer_config["units"])
+    expected = {
+        "InputLayer": [(None, *fitted["image_shape_"])],
+        "Conv2D": [(f, (kernel, kernel)) for f in conv_filters],
+        "Dense": [*dense_units, n_outputs],
+    }
+    if found != expected:
+        raise ValueError(
+            f"its layers have the sizes {str(found)[:200]}, not {str(expected)[:200]}"
+        )
+
+
+def _is_number(value):
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_float_list(values):
+    return isinstance(values, list) and all(_is_number(v) for v in values)
+
+
+def save_estimator(estimator, path):
+    """Write a fitted estimator to ``path`` atomically; see the module notes."""
+    from sknn_estimators import __version__
+    from sknn_estimators._keras_runtime import model_to_bytes
+
+    schema = _schema_of(estimator)
+    name = type(estimator).__name__
+    if not hasattr(estimator, "model_"):
+        raise ValueError(f"This {name} is not fitted yet; fit it before saving.")
+    params, fitted, model = estimator._saved_state()
+    fitted = _saved_fitted(schema, fitted)
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "package_version": __version__,
         "class": name,
-        "params": _encode(params),
+        "params": _encode(_saved_parameters(params)),
         "fitted": _encode(fitted),
     }
     model_bytes = model_to_bytes(model)
@@ -267,8 +643,8 @@ def _load(path, max_manifest_bytes, max_model_bytes):
             missing=f"not an sknn-estimators file (no {_MANIFEST} inside).",
         )
         manifest = _read_json(archive, _MANIFEST, max_manifest_bytes)
-        cls, params, fitted = _read_manifest(manifest)
-        _check_fitted(cls, params, fitted, None)
+        cls, schema, params, fitted = _read_manifest(manifest)
+        _check_fitted(schema, params, fitted, None)
         if _MODEL not in archive.namelist():
             raise _Refused(f"the Keras model ({_MODEL}) is missing.")
         with archive.open(_MODEL) as member:
@@ -291,21 +667,21 @@ def _load(path, max_manifest_bytes, max_model_bytes):
                     missing="the Keras model inside cannot be loaded (member missing).",
                 )
                 config = _read_json(inner, _KERAS_CONFIG, MAX_CONFIG_BYTES)
-                _check_keras_config(config, cls._saved_keras_classes)
+                _check_keras_config(config, schema.keras_classes)
                 try:
-                    cls._check_saved_config(params, fitted, config, max_model_bytes)
+                    _check_config(schema, params, fitted, config, max_model_bytes)
                 except (KeyError, TypeError, ValueError) as exc:
                     raise _Refused(
                         f"the Keras model does not match the estimator ({exc})."
                     ) from None
         model = _load_keras_model(archive, max_model_bytes)
-    _check_fitted(cls, params, fitted, model)
-    return cls._from_saved_state(params, fitted, model)
+    _check_fitted(schema, params, fitted, model)
+    return cls._from_saved_state(params, _loaded_fitted(fitted), model)
 
 
-def _check_fitted(cls, params, fitted, model):
+def _check_fitted(schema, params, fitted, model):
     try:
-        cls._check_saved_state(params, fitted, model)
+        _check_state(schema, params, fitted, model)
     except (KeyError, TypeError, ValueError) as exc:
         raise _Refused(f"the fitted attributes are invalid ({exc}).") from None
 
@@ -403,9 +779,10 @@ def _read_manifest(manifest):
     name = manifest["class"]
     if not isinstance(name, str):
         raise _Refused(f'"class" must be a string; got {_short(name)}.')
-    cls = _savable_class(name)
-    if cls is None:
+    schema = SCHEMAS.get(name)
+    if schema is None:
         raise _Refused(f"unknown estimator class {_short(name)}.")
+    cls = schema.resolve(name)
     params = _decode(manifest["params"])
     fitted = _decode(manifest["fitted"])
     for part, value in (("params", params), ("fitted", fitted)):
@@ -416,7 +793,7 @@ def _read_manifest(manifest):
         estimator._validate_params()
     except (TypeError, ValueError) as exc:
         raise _Refused(f"the estimator description is invalid ({exc}).") from None
-    return cls, params, fitted
+    return cls, schema, params, fitted
 
 
 def _short(value):

@@ -4,8 +4,10 @@ A traced TensorFlow call has a fixed cost per call that dominates one-image
 predictions; ONNX Runtime's is several times smaller (see
 ``benchmarks/results/bench_latency.md``, written by
 ``python -m benchmarks.bench_latency``). With the ``onnx`` extra installed,
-:meth:`BaseKerasEstimator._raw_predict` sends batches of at most
-:data:`SMALL_BATCH` rows here; larger batches stay on the TensorFlow path.
+``sknn_estimators.set_config(onnxruntime_predict=True)`` (or
+``config_context``; off by default), the engine's ``_raw_predict`` sends
+batches of at most :data:`SMALL_BATCH` rows here; larger batches stay on the
+TensorFlow path.
 
 The session is built on the third small batch after each fit (see
 :data:`BUILD_AFTER`), from Keras' own
@@ -13,8 +15,7 @@ ONNX export of the network, and checked on those rows against the TensorFlow
 path. A network that does not convert, or whose outputs differ by more than
 :data:`TOLERANCE`, keeps the TensorFlow path: one debug log, no warning. The
 session runs on one thread, is never pickled or saved, and is rebuilt when
-needed. Setting the
-environment variable ``SKNN_ESTIMATORS_ONNXRUNTIME=0`` turns the path off.
+needed.
 """
 
 import contextlib
@@ -40,7 +41,6 @@ SMALL_BATCH = 32
 BUILD_AFTER = 3
 #: The largest difference from the TensorFlow path at which the session is used.
 TOLERANCE = 1e-5
-ENV = "SKNN_ESTIMATORS_ONNXRUNTIME"
 _MODULES = ("onnxruntime", "onnx", "tf2onnx")
 #: estimator -> ``(predict function, session or None)``. Held outside the
 #: estimator, so that predict leaves its ``__dict__`` as it was (scikit-learn's
@@ -50,8 +50,19 @@ _SESSIONS = weakref.WeakKeyDictionary()
 
 
 def engine_enabled():
-    """Whether the ``onnx`` extra is installed and the path is not turned off."""
-    return os.environ.get(ENV, "1").strip() != "0" and _installed()
+    """Whether the path is switched on (``set_config(onnxruntime_predict=True)``)."""
+    from sknn_estimators._config import get_config
+
+    return get_config()["onnxruntime_predict"]
+
+
+def require_onnxruntime():
+    """Raise ImportError naming the extra unless ONNX Runtime can be used."""
+    if not _installed():
+        raise ImportError(
+            "onnxruntime_predict needs onnx, onnxruntime and tf2onnx: install "
+            "them with pip install sknn-estimators[onnx]."
+        )
 
 
 @functools.cache
@@ -63,7 +74,9 @@ def small_batch_predict(estimator, X, reference):
     """The network's outputs for the network-shaped rows ``X`` from ONNX
     Runtime, or None where the TensorFlow path applies. ``reference(X)``
     computes them on the TensorFlow path (to check a new session)."""
-    if X.shape[0] > SMALL_BATCH or X.shape[0] == 0 or not engine_enabled():
+    if not engine_enabled() or not hasattr(X, "shape") or hasattr(X, "toarray"):
+        return None
+    if X.shape[0] > SMALL_BATCH or X.shape[0] == 0:
         return None
     model = estimator.model_
     if (

@@ -97,7 +97,9 @@ class ClassifierLabelEncoder(TransformerMixin, BaseEstimator):
             if return_proba:
                 return proba
             return (proba > 0.5).astype(self._y_dtype)
-        if proba.shape[1] == 1:  # one sigmoid unit: the second class's probability
+        if self.n_classes_ == 1:  # one class: it is every prediction
+            proba = np.ones((proba.shape[0], 1))
+        elif proba.shape[1] == 1:  # one sigmoid unit: the second class's
             proba = np.hstack([1 - proba, proba])
         proba /= proba.sum(axis=1, keepdims=True)
         if return_proba:

@@ -1,6 +1,5 @@
 """Shared fixtures: small data and small fitted models, built once per module."""
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -8,14 +7,6 @@ import pytest
 from sklearn.datasets import load_digits
 
 from sknn_estimators import FashionCNNClassifier
-
-# The suite predicts on the TensorFlow path everywhere, so that a row's
-# prediction does not depend on the batch it comes in (scikit-learn's
-# check_methods_subset_invariance asks that to 1e-7; with the onnx extra,
-# batches of up to 32 rows go through ONNX Runtime, which agrees with
-# TensorFlow within 1e-5). tests/test_export.py turns the ONNX Runtime path on
-# for its own tests.
-os.environ.setdefault("SKNN_ESTIMATORS_ONNXRUNTIME", "0")
 
 #: The real Fashion-MNIST prefix that sits beside the repository on CI.
 SHARED_FASHION = Path(__file__).resolve().parents[2] / "shared" / "fashion-mnist-subset"

@@ -647,10 +647,6 @@ def test_predict_uses_the_traced_function_not_model_predict(
 
 
 def test_large_inputs_are_predicted_in_chunks(digits, fitted_cnn, monkeypatch):
-    # The TensorFlow path alone: with the onnx extra, the 5 rows below would go
-    # through ONNX Runtime, which agrees within 1e-5, not bit for bit
-    # (tests/test_export.py checks that path).
-    monkeypatch.setenv("SKNN_ESTIMATORS_ONNXRUNTIME", "0")
     X = np.tile(digits[1], (3, 1))  # 1,791 rows: several chunks of 512
     proba = fitted_cnn.predict_proba(X)
     np.testing.assert_array_equal(

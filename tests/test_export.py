@@ -10,6 +10,7 @@ from sknn_estimators import (
     CNNRegressor,
     FashionCNNClassifier,
     NotExportableError,
+    config_context,
     export_pipeline,
 )
 from sknn_estimators.wrappers import KerasClassifier, KerasRegressor
@@ -19,9 +20,11 @@ QUIET = dict(verbose=0, random_state=0, epochs=1)
 
 
 @pytest.fixture(autouse=True)
-def onnx_runtime_path(monkeypatch):
-    """The ONNX Runtime small-batch path on (conftest turns it off elsewhere)."""
-    monkeypatch.setenv("SKNN_ESTIMATORS_ONNXRUNTIME", "1")
+def onnx_runtime_path():
+    """The ONNX Runtime small-batch path on (it is opt-in)."""
+    pytest.importorskip("onnxruntime")
+    with config_context(onnxruntime_predict=True):
+        yield
 
 
 def dense_softmax(meta):
@@ -222,8 +225,7 @@ def test_pipeline_with_other_steps_is_refused(rows, tmp_path):
 
 def tensorflow_path(estimator, X, monkeypatch):
     """Predictions with the ONNX Runtime path turned off."""
-    with monkeypatch.context() as patch:
-        patch.setenv("SKNN_ESTIMATORS_ONNXRUNTIME", "0")
+    with config_context(onnxruntime_predict=False):
         return expected(estimator, X)
 
 
