@@ -212,15 +212,27 @@ class BaseWrapper(BaseEstimator):
 
     @classmethod
     def _constructor_param_names(cls):
-        init = cls.__init__
-        if init is object.__init__:
-            return []
-        parameters = inspect.signature(init).parameters.values()
-        return [
-            p.name
-            for p in parameters
-            if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
-        ]
+        """The named parameters of ``__init__``, and of the base's ``__init__``
+        where it passes ``**kwargs`` on (a subclass of the wrappers that
+        declares only its own parameters)."""
+        names = []
+        for klass in cls.__mro__:
+            init = vars(klass).get("__init__")
+            if init is None:
+                continue
+            if klass is object:
+                break
+            parameters = inspect.signature(init).parameters.values()
+            names += [
+                p.name
+                for p in parameters
+                if p.name != "self"
+                and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+                and p.name not in names
+            ]
+            if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+                break
+        return names
 
     def set_params(self, **params):
         """Set parameters, including extra and routed ones (``model__units``).
@@ -284,6 +296,11 @@ class BaseWrapper(BaseEstimator):
     def initialized_(self):
         """True once ``fit``, ``partial_fit`` or ``initialize`` built the model."""
         return hasattr(self, "model_")
+
+    @property
+    def __name__(self):
+        """The class name, as scikeras' estimators have it."""
+        return type(self).__name__
 
     @property
     def current_epoch(self):
@@ -503,7 +520,7 @@ class BaseWrapper(BaseEstimator):
             y_encoded,
             weights,
             batch_size=batch_size,
-            shuffle=self.shuffle,
+            shuffle=options.get("shuffle", self.shuffle),
             seed=shuffle_seed,
             x_dtype=self._input_dtype,
         )
@@ -520,6 +537,9 @@ class BaseWrapper(BaseEstimator):
         # estimator keeps MLPClassifier's (``_history_continues``).
         appending = continuing and (incremental or self._history_continues)
         initial_epoch = self.current_epoch if appending else 0
+        if options.get("initial_epoch") is not None:
+            initial_epoch = options["initial_epoch"]
+        verbose = options.get("verbose", self.verbose)
         with InterruptFlag(self.model_) as interrupt:
             history = self.model_.fit(
                 train_data,
@@ -529,10 +549,11 @@ class BaseWrapper(BaseEstimator):
                 callbacks=[
                     *callbacks,
                     interrupt.callback(keras),
-                    *progress_callbacks(keras, self.verbose, callbacks),
+                    *progress_callbacks(keras, verbose, callbacks),
                 ],
                 shuffle=False,  # make_dataset already shuffles, from our own seed
-                verbose=int(self.verbose),
+                verbose=int(verbose),
+                **options.get("keras_fit", {}),
             )
         self._record_history(history.history, appending)
         self._after_training()
@@ -596,6 +617,11 @@ class BaseWrapper(BaseEstimator):
         stratify = None
         if is_classifier(self) and pack_y is None:
             stratify = y_encoded if y_encoded.ndim == 1 else y_encoded.argmax(axis=1)
+            n = len(stratify)
+            n_held = math.ceil(fraction * n)
+            counts = np.unique(stratify, return_counts=True)[1]
+            if counts.min() < 2 or min(n_held, n - n_held) < len(counts):
+                stratify = None  # too few samples per class to stratify
         arrays = [*x_leaves, *y_leaves, *(() if weights is None else (weights,))]
         parts = train_test_split(
             *arrays, test_size=fraction, random_state=seed, stratify=stratify
@@ -617,11 +643,14 @@ class BaseWrapper(BaseEstimator):
     def _training_options(self, keras, n_samples, *, incremental, fit_params):
         """How ``_fit`` trains, as a dict: ``epochs``, ``batch_size``,
         ``validation_fraction`` (None for no held-out split),
-        ``validation_batch_size`` and ``callbacks`` (the list given to
-        ``Model.fit``). ``fit_params`` are the extra arguments of ``fit``."""
-        fit_params = dict(fit_params)
+        ``validation_batch_size``, ``callbacks`` (the list given to
+        ``Model.fit``), ``shuffle``, ``verbose``, ``initial_epoch`` (None: the
+        engine's) and ``keras_fit`` (other arguments for ``Model.fit``).
+        ``fit_params`` are the extra arguments of ``fit``; they override the
+        routed ``fit__`` parameters, which override the plain ones."""
         destination = "partial_fit" if incremental else "fit"
         routed = {**self._routed("fit"), **self._routed(destination)}
+        routed.pop("callbacks", None)
         for name in ("epochs", "initial_epoch"):
             if incremental and name in fit_params:
                 raise TypeError(
@@ -629,27 +658,36 @@ class BaseWrapper(BaseEstimator):
                     "always trains for one epoch from the current epoch (call fit "
                     "with epochs=..., or call partial_fit again)."
                 )
-        epochs = fit_params.pop("epochs", routed.get("epochs", self.epochs))
-        batch_size = fit_params.pop(
-            "batch_size", routed.get("batch_size", self.batch_size)
+        fit_params = {**routed, **fit_params}
+
+        def take(name):
+            return fit_params.pop(name, getattr(self, name, None))
+
+        epochs, batch_size = take("epochs"), take("batch_size")
+        validation_split, shuffle, verbose = (
+            take("validation_split"),
+            take("shuffle"),
+            take("verbose"),
         )
-        if fit_params:
+        validation_batch_size = take("validation_batch_size") or batch_size
+        initial_epoch = fit_params.pop("initial_epoch", None)
+        if "class_weight" in fit_params:
             raise TypeError(
-                f"{type(self).__name__}.{destination} got unexpected keyword "
-                f"arguments {sorted(fit_params)}; it takes epochs, batch_size and "
-                "validation_data."
+                "class_weight is a parameter of the estimator (KerasClassifier("
+                "class_weight=...)); it is applied as per-sample weights."
             )
         if isinstance(epochs, bool) or not isinstance(epochs, Integral) or epochs < 1:
             raise ValueError(f"`epochs` must be an int >= 1; got {epochs!r}.")
-        batch_size = _batch_size(batch_size, n_samples)
-        validation_batch_size = self.validation_batch_size or batch_size
-        validation_split = routed.get("validation_split", self.validation_split)
         return {
             "epochs": 1 if incremental else int(epochs),
-            "batch_size": batch_size,
+            "batch_size": _batch_size(batch_size, n_samples),
             "validation_fraction": validation_split or None,
             "validation_batch_size": _batch_size(validation_batch_size, n_samples),
             "callbacks": self._make_callbacks(keras, destination),
+            "shuffle": shuffle,
+            "verbose": verbose,
+            "initial_epoch": initial_epoch,
+            "keras_fit": fit_params,
         }
 
     def _make_callbacks(self, keras, destination):
@@ -963,6 +1001,11 @@ class BaseWrapper(BaseEstimator):
     def _training_weights(self, sample_weight, n_samples, y_encoded):
         """Per-sample loss weights (``sample_weight`` times class weights), or None."""
         weights = None
+        if sample_weight is not None and n_samples and not np.any(sample_weight):
+            raise ValueError(
+                "No training samples had any weight; only zeros were passed in "
+                "sample_weight. That means there's nothing to train on."
+            )
         if sample_weight is not None:
             weights = _check_sample_weight(
                 sample_weight,
@@ -970,11 +1013,7 @@ class BaseWrapper(BaseEstimator):
                 dtype=self._input_dtype,
                 ensure_non_negative=True,
             )
-            if n_samples and not weights.any():
-                raise ValueError(
-                    "No training samples had any weight; only zeros were passed "
-                    "in sample_weight. That means there's nothing to train on."
-                )
+
         class_weights = self._class_weights(y_encoded)
         if class_weights is not None:
             weights = class_weights if weights is None else weights * class_weights
@@ -1004,9 +1043,24 @@ class BaseWrapper(BaseEstimator):
             self._check_model_outputs(model)
             if not model.compiled:
                 kwargs = self._get_compile_kwargs(keras, steps)
+                self._check_compile_kwargs(kwargs)
                 kwargs.setdefault("steps_per_execution", STEPS_PER_EXECUTION)
                 model.compile(**kwargs)
         return model
+
+    def _check_compile_kwargs(self, kwargs):
+        if kwargs.get("loss") is None:
+            raise ValueError(
+                f"{type(self).__name__} needs a loss to compile the model. Provide "
+                "a `loss` (e.g. loss='sparse_categorical_crossentropy') or return "
+                "a compiled model from `model`."
+            )
+        if kwargs.get("optimizer") is None:
+            raise ValueError(
+                f"You must provide an optimizer: {type(self).__name__} needs one "
+                "to compile the model. Pass `optimizer` (e.g. optimizer='adam') "
+                "or return a compiled model from `model`."
+            )
 
     def _build_model(self, keras, seed):
         """The user's model: ``model`` (a copy of a ``keras.Model``, or what
@@ -1084,18 +1138,6 @@ class BaseWrapper(BaseEstimator):
             # Keras wraps a loss function at the first training step, in the
             # global floatx; wrapped here it takes this fit's precision.
             kwargs["loss"] = keras.losses.LossFunctionWrapper(kwargs["loss"])
-        if kwargs["loss"] is None:
-            raise ValueError(
-                f"{type(self).__name__} needs a loss to compile the model. Provide "
-                "a `loss` (e.g. loss='sparse_categorical_crossentropy') or return "
-                "a compiled model from `model`."
-            )
-        if kwargs["optimizer"] is None:
-            raise ValueError(
-                f"You must provide an optimizer: {type(self).__name__} needs one "
-                "to compile the model. Pass `optimizer` (e.g. optimizer='adam') "
-                "or return a compiled model from `model`."
-            )
         return kwargs
 
     def _sub(self, destination):
@@ -1149,19 +1191,27 @@ class BaseWrapper(BaseEstimator):
         (:func:`sknn_estimators.config_context`), small batches go through it;
         others through the traced TensorFlow function."""
         X = self._validate_input(X)
-        batch_size = kwargs.pop("batch_size", None) or self._routed("predict").get(
-            "batch_size"
-        )
-        if kwargs:
+        kwargs = {**self._routed("predict"), **kwargs}
+        kwargs.pop("callbacks", None)
+        batch_size = kwargs.pop("batch_size", None)
+        unknown = set(kwargs) - self._predict_kwargs
+        if unknown:
             raise TypeError(
-                f"predict got unexpected keyword arguments {sorted(kwargs)}; it "
-                "takes batch_size."
+                f"predict got unexpected keyword arguments {sorted(unknown)}; it "
+                f"takes {sorted(self._predict_kwargs)} (verbose and steps have "
+                "no effect: predictions run through one traced function)."
             )
+
+        dtype = self._input_dtype
+        if len(self.model_.inputs) == 1:  # what the model takes (floatx)
+            dtype = np.dtype(self.model_.inputs[0].dtype)
 
         def tensorflow_path(rows):
             options = {} if batch_size is None else {"batch_size": batch_size}
+            if options.get("batch_size") == -1:
+                options["batch_size"] = max(_n_samples(rows), 1)
             return predict_in_batches(
-                self._predict_function, rows, dtype=self._input_dtype, **options
+                self._predict_function, rows, dtype=dtype, **options
             )
 
         output = small_batch_predict(self, X, tensorflow_path)

@@ -377,9 +377,11 @@ class FashionCNNClassifier(BaseCNN, KerasClassifier):
     ``fit`` takes ``sample_weight`` (scikit-learn's metadata routing passes it
     with ``set_fit_request(sample_weight=True)``); ``partial_fit`` trains one
     epoch per call and continues the network, for data that comes in parts
-    (``dask_ml.wrappers.Incremental``). The shared machinery (training loop,
-    input pipeline, traced inference, persistence) lives in
-    :class:`~sknn_estimators._base.BaseKerasEstimator`.
+    (``dask_ml.wrappers.Incremental``). It is a subclass of
+    :class:`~sknn_estimators.wrappers.KerasClassifier` that supplies its
+    network; the machinery (training loop, input pipeline, traced inference,
+    persistence) is the wrappers' engine,
+    :class:`~sknn_estimators.wrappers.BaseWrapper`.
 
     TensorFlow is imported the first time a model is fitted or loaded, not when
     ``sknn_estimators`` is imported. Training feeds Keras' ``model.fit`` from
