@@ -443,15 +443,31 @@ class BaseWrapper(BaseEstimator):
             The initialized estimator; ``predict`` works.
         """
         self._validate_params()
-        X, y = self._validate_training_data(X, y, reset=True)
-        self._encode_targets(y, reset=True)
-        keras = import_keras()
-        model_seed = self._seeds()[0]
-        self.model_ = self._compiled_network(keras, model_seed, 0)
-        self.history_ = {}
-        self.n_iter_ = 0
+        self._initialize(X, y)
         self._after_training()
         return self
+
+    def _initialize(self, X, y=None, *, classes=None):
+        """Validate ``X`` and ``y``, fit the encoders, and build and compile a
+        new model (``model_``); return ``X`` and the encoded ``y`` as the
+        model takes them. ``fit`` calls it for a new model: a subclass may
+        extend it (scikeras' hook, as in its autoencoder guide)."""
+        X, y = self._validate_training_data(X, y, reset=True)
+        if y is None:  # initialize(X): the targets are not known yet
+            self.target_encoder_ = self.target_encoder.fit(None)
+            y_encoded = None
+        else:
+            y_encoded = self._encode_targets(y, reset=True, classes=classes)
+        keras = import_keras()
+        steps = self._schedule_steps(_n_samples(X))
+        self.model_ = self._compiled_network(keras, self._seeds()[0], steps)
+        self.history_ = {}
+        self.n_iter_ = 0
+        return X, y_encoded
+
+    def _schedule_steps(self, n_samples):
+        """The training steps a learning-rate schedule spans (presets only)."""
+        return 0
 
     def _seeds(self):
         """``(model, shuffle, split)`` seeds for this fit; the model's is None
@@ -474,21 +490,19 @@ class BaseWrapper(BaseEstimator):
         fit_params=None,
     ):
         continuing = self.initialized_ and (incremental or self.warm_start)
-        X, y = self._validate_training_data(X, y, reset=not continuing)
-        y_encoded = self._encode_targets(
-            y,
-            reset=not continuing,
-            classes=classes,
-            warm_start=continuing and not incremental,
-        )
+        keras = import_keras()
+        if continuing:
+            X, y = self._validate_training_data(X, y, reset=False)
+            y_encoded = self._encode_targets(y, reset=False, warm_start=not incremental)
+        else:
+            known = {} if classes is None else {"classes": classes}
+            X, y_encoded = self._initialize(X, y, **known)
         n_samples = _n_samples(X)
         weights = self._training_weights(sample_weight, n_samples, y_encoded)
-
-        keras = import_keras()
         options = self._training_options(
             keras, n_samples, incremental=incremental, fit_params=fit_params or {}
         )
-        model_seed, shuffle_seed, split_seed = self._seeds()
+        _, shuffle_seed, split_seed = self._seeds()
         val = None
         if validation_data is not None:
             val = self._encode_validation_data(validation_data)
@@ -503,9 +517,6 @@ class BaseWrapper(BaseEstimator):
         batch_size = options["batch_size"]
         batches = math.ceil(_n_samples(X) / batch_size)
         if not continuing:
-            self.model_ = self._compiled_network(
-                keras, model_seed, options["epochs"] * batches
-            )
             limit_steps_per_execution(self.model_, batches)
             build_training_state(
                 self.model_,
@@ -1083,7 +1094,7 @@ class BaseWrapper(BaseEstimator):
             )
         model = own if model is None else model
         if isinstance(model, keras.Model):
-            return _copy_model(keras, model)
+            return model  # trained in place, as in scikeras (clones copy it)
         if not callable(model):
             raise TypeError(
                 "``model`` must be a keras.Model or a callable that returns one; "
@@ -1256,6 +1267,9 @@ class BaseWrapper(BaseEstimator):
         score : float
             The score.
         """
+        return self._scorer_score(X, y, sample_weight)
+
+    def _scorer_score(self, X, y, sample_weight):
         y_pred = self.predict(X)
         kwargs = self._routed("score")
         if sample_weight is not None:
@@ -1414,17 +1428,6 @@ def _batch_size(batch_size, n_samples):
     if batch_size == -1:
         return max(n_samples, 1)
     return batch_size
-
-
-def _copy_model(keras, model):
-    """A copy of a user's model (architecture, weights, compile settings), so
-    that fitting never changes the ``model`` parameter."""
-    twin = keras.models.clone_model(model)
-    if model.built:
-        twin.set_weights(model.get_weights())
-    if model.compiled:
-        twin.compile_from_config(model.get_compile_config())
-    return twin
 
 
 def _is_number(value):

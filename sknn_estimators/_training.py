@@ -13,6 +13,7 @@ the engine's (:class:`~sknn_estimators._base.BaseWrapper`).
 """
 
 import copy
+import math
 from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -66,6 +67,12 @@ class MLPTrainingMixin:
 
     def _takes_any_input(self):
         return False
+
+    def _schedule_steps(self, n_samples):
+        """Steps of a fit: epochs times the batches of the training part."""
+        if self.early_stopping:
+            n_samples -= math.ceil(self.validation_fraction * n_samples)
+        return self.epochs * math.ceil(n_samples / self.batch_size)
 
     def _training_options(self, keras, n_samples, *, incremental, fit_params):
         if fit_params:

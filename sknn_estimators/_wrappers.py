@@ -279,6 +279,28 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
 
         return accuracy_score(y_true, y_pred, **kwargs)
 
+    def score(self, X, y, sample_weight=None):
+        """``scorer(y, predict(X))``: accuracy, unless ``scorer`` is overridden.
+
+        (Declared here so that it, not the scikit-learn mixin's, is the
+        estimator's ``score``.)
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the score.
+
+        Returns
+        -------
+        score : float
+            The score.
+        """
+        return self._scorer_score(X, y, sample_weight)
+
     def _output_widths(self):
         if self.n_classes_ == 1:
             return (1,)
@@ -441,6 +463,28 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
         from sklearn.metrics import r2_score
 
         return r2_score(y_true, y_pred, **kwargs)
+
+    def score(self, X, y, sample_weight=None):
+        """``scorer(y, predict(X))``: R², unless ``scorer`` is overridden.
+
+        (Declared here so that it, not the scikit-learn mixin's, is the
+        estimator's ``score``.)
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the score.
+
+        Returns
+        -------
+        score : float
+            The score.
+        """
+        return self._scorer_score(X, y, sample_weight)
 
     def _output_widths(self):
         return (self.n_outputs_,)

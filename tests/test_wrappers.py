@@ -144,16 +144,19 @@ def test_loss_class_with_routing_and_metrics(data):
     assert len(clf.history_["loss"]) == 2
 
 
-def test_model_instance_is_copied_not_changed(data):
+def test_a_model_instance_is_trained_in_place_and_clones_copy_it(data):
+    """As in scikeras (and Keras' own fit): the given model is the fitted
+    model; scikit-learn's clone deep-copies it, so searches stay independent."""
     X, y, _, _ = data
     user_model = mlp({"target_type_": "binary", "n_classes_": 2, "n_features_in_": 4})
     before = [w.copy() for w in user_model.get_weights()]
-    clf = KerasClassifier(
-        user_model, loss="binary_crossentropy", epochs=2, **QUIET
-    ).fit(X, y)
-    assert clf.model_ is not user_model
+    clf = KerasClassifier(user_model, loss="binary_crossentropy", epochs=2, **QUIET)
+    twin = clone(clf).fit(X, y)
+    assert twin.model_ is not user_model
     for old, new in zip(before, user_model.get_weights(), strict=True):
         np.testing.assert_array_equal(old, new)
+    clf.fit(X, y)
+    assert clf.model_ is user_model
     assert clf.score(X, y) > 0
 
 
@@ -237,9 +240,10 @@ def test_warm_start_partial_fit_and_fit_kwargs(data):
     assert clf.current_epoch == 3
     first = clf.model_
     clf.set_params(warm_start=True).fit(X, y)
-    assert clf.model_ is first and clf.current_epoch == 5
+    # The same model trains on; fit counts its epochs from 0 again (scikeras).
+    assert clf.model_ is first and clf.current_epoch == 2
     clf.partial_fit(X, y)
-    assert clf.current_epoch == 6
+    assert clf.current_epoch == 3
 
     fresh = KerasClassifier(mlp, loss="sparse_categorical_crossentropy", **QUIET)
     fresh.partial_fit(X[:20], y[:20] * 0, classes=[0, 1, 2])
@@ -331,7 +335,7 @@ def test_error_messages_for_wrong_models(data):
         KerasClassifier(lambda: {}, loss="mse", **QUIET).fit(X, y)
     with pytest.raises(InvalidParameterError, match="'model'"):
         KerasClassifier("not a model", **QUIET).fit(X, y)
-    with pytest.raises(TypeError, match="`model` must be a keras.Model"):
+    with pytest.raises(ValueError, match="has no model: pass ``model``"):
         KerasClassifier(None, **QUIET).fit(X, y)
     with pytest.raises(ValueError, match="needs a loss"):
         KerasClassifier(mlp, **QUIET).fit(X, y)
@@ -591,8 +595,8 @@ def test_multi_output_validation_split_weights_and_pickle(multi_output_data):
     np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
     fresh = clone(clf).initialize(X, y)
     assert fresh.predict(X).shape == (100, 2)
-    clf.set_params(warm_start=True, validation_split=0.0).fit(X, y)
-    assert len(clf.history_["loss"]) == 4
+    clf.set_params(warm_start=True, validation_split=0.0).partial_fit(X, y)
+    assert len(clf.history_["loss"]) == 3
 
 
 def test_multi_output_model_with_the_wrong_number_of_outputs(multi_output_data):
