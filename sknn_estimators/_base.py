@@ -132,7 +132,8 @@ class BaseWrapper(BaseEstimator):
     """
 
     _parameter_constraints = {
-        "model": [callable, None],
+        # Checked when the model is built, with scikeras' TypeError.
+        "model": "no_validation",
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "optimizer": "no_validation",
@@ -202,7 +203,10 @@ class BaseWrapper(BaseEstimator):
         """The constructor's parameters and every extra one set on the
         instance (model function arguments, routed parameters), including
         those a subclass's ``__init__`` stores, as scikeras lists them."""
-        names = set(type(self)._constructor_param_names())
+        # A name in the signature that ``__init__`` never stored is not a
+        # parameter (scikeras' tutorial MLPClassifier declares
+        # ``optimizer__learning_rate`` in its signature and drops it).
+        names = {n for n in type(self)._constructor_param_names() if hasattr(self, n)}
         names.update(
             name
             for name in vars(self)
@@ -283,8 +287,14 @@ class BaseWrapper(BaseEstimator):
         }
 
     def _model_params(self):
-        """Extra parameters for the model function (not routed, not declared)."""
-        declared = set(type(self)._constructor_param_names())
+        """Extra parameters for the model function: not routed, and declared
+        by no ``__init__`` of the class or its bases."""
+        declared = {
+            p
+            for klass in type(self).__mro__
+            if "__init__" in vars(klass) and klass is not object
+            for p in inspect.signature(vars(klass)["__init__"]).parameters
+        }
         return {
             name: value
             for name, value in self.get_params(deep=False).items()
@@ -334,7 +344,7 @@ class BaseWrapper(BaseEstimator):
             if name.endswith("_")
             and not name.startswith("_")
             and not name.endswith("__")
-            and name != "model_"
+            and name not in ("model_", "precision_", "history_", "n_iter_")
         }
 
     @staticmethod
@@ -363,7 +373,7 @@ class BaseWrapper(BaseEstimator):
 
     # ---------------------------------------------------------------- fitting
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, **kwargs):
+    def fit(self, X, y, sample_weight=None, *, validation_data=None, **kwargs):
         """Build a new model (unless ``warm_start``) and train it on ``X``, ``y``.
 
         Parameters
@@ -380,16 +390,18 @@ class BaseWrapper(BaseEstimator):
             :class:`~sklearn.neural_network.MLPClassifier`: a sample of weight
             0 does not count, and a weight of 2 counts as the sample twice.
             Multiplied by the ``class_weight`` of a classifier.
+        validation_data : tuple (X_val, y_val), default=None
+            Data on which the validation loss and metrics are recorded after
+            each epoch (and early stopping decides, for the presets).
         **kwargs : dict
-            ``epochs``, ``batch_size`` and ``validation_data`` (a tuple
-            ``(X_val, y_val)``) for this call.
+            ``epochs``, ``batch_size`` and other arguments of ``Model.fit``
+            for this call (the general wrappers; the presets take none).
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        validation_data = kwargs.pop("validation_data", None)
         return self._fit(
             X,
             y,
@@ -489,6 +501,11 @@ class BaseWrapper(BaseEstimator):
         classes=None,
         fit_params=None,
     ):
+        if y is None:
+            raise ValueError(
+                f"This {type(self).__name__} estimator requires y to be passed, "
+                "but the target y is None."
+            )
         continuing = self.initialized_ and (incremental or self.warm_start)
         keras = import_keras()
         if continuing:
@@ -516,6 +533,7 @@ class BaseWrapper(BaseEstimator):
 
         batch_size = options["batch_size"]
         batches = math.ceil(_n_samples(X) / batch_size)
+        self._check_trainable()
         if not continuing:
             limit_steps_per_execution(self.model_, batches)
             build_training_state(
@@ -788,8 +806,9 @@ class BaseWrapper(BaseEstimator):
     _target_validation = {"multi_output": True, "y_numeric": False}
 
     def _accepts_sparse(self):
-        """Whether ``X`` may be a SciPy sparse matrix (densified per batch)."""
-        return self._takes_any_input()
+        """``validate_data``'s ``accept_sparse``: a SciPy sparse ``X`` as CSR
+        (rows are gathered per batch and densified), or False."""
+        return "csr" if self._takes_any_input() else False
 
     def _takes_any_input(self):
         """Whether the estimator lets its model see ``X`` as given: the
@@ -797,18 +816,16 @@ class BaseWrapper(BaseEstimator):
         return True
 
     def _takes_structured_input(self, X):
-        """A list or dict of arrays, for a model with several inputs."""
-        return (
-            self._takes_any_input()
-            and isinstance(X, list | tuple | dict)
-            and (
-                len(X) > 0
-                and all(
-                    hasattr(a, "shape")
-                    for a in (X.values() if isinstance(X, dict) else X)
-                )
-            )
-        )
+        """A list or dict of 2-D (or more) arrays, one per input of a model
+        with several inputs (a list of 1-D rows is one 2-D ``X``)."""
+        if not self._takes_any_input() or not isinstance(X, list | tuple | dict):
+            return False
+        if hasattr(X, "toarray"):  # a SciPy DOK matrix is a dict
+            return False
+        parts = list(X.values()) if isinstance(X, dict) else list(X)
+        if isinstance(X, dict):
+            return bool(parts) and all(hasattr(a, "shape") for a in parts)
+        return bool(parts) and all(getattr(a, "ndim", 0) >= 2 for a in parts)
 
     def _structured_input(self, X, *, reset):
         """Validate a list or dict of arrays, and pass them through the
@@ -918,14 +935,31 @@ class BaseWrapper(BaseEstimator):
                 "the model's targets from y."
             )
         y = y if isinstance(y, list | tuple | dict) else np.asarray(y)
-        if reset:
-            self._set_target_metadata(y, self.target_encoder, classes)
-        elif warm_start or not validation:
+        if not reset and (warm_start or not validation):
             self._check_target_kind(y)
+        n_dims = getattr(y, "ndim", 1)
+        y = self._prepare_targets(y)
+        if reset:
+            self._set_target_metadata(y, self._new_target_encoder(classes), classes)
+            self.y_ndim_ = n_dims
+        else:
+            self._check_known_targets(y, validation=validation, warm_start=warm_start)
         encoded = self.target_encoder_.transform(y)
         if self._several_outputs():
             return self._output_targets(encoded)
         return self._single_output_targets(encoded, validation=validation)
+
+    def _prepare_targets(self, y):
+        """``y`` as the target encoder takes it (a task may reshape it)."""
+        return y
+
+    def _new_target_encoder(self, classes):
+        """The unfitted target encoder for a new model (``classes``: every
+        class label, from ``partial_fit``)."""
+        return self.target_encoder
+
+    def _check_known_targets(self, y, *, validation, warm_start):
+        """Refuse targets the fitted encoder does not know (a task's check)."""
 
     def _single_output_targets(self, encoded, *, validation):
         return np.asarray(encoded, dtype=self._input_dtype)
@@ -1012,7 +1046,11 @@ class BaseWrapper(BaseEstimator):
     def _training_weights(self, sample_weight, n_samples, y_encoded):
         """Per-sample loss weights (``sample_weight`` times class weights), or None."""
         weights = None
-        if sample_weight is not None and n_samples and not np.any(sample_weight):
+        if (
+            sample_weight is not None
+            and n_samples
+            and not np.asarray(sample_weight).any()
+        ):
             raise ValueError(
                 "No training samples had any weight; only zeros were passed in "
                 "sample_weight. That means there's nothing to train on."
@@ -1054,19 +1092,20 @@ class BaseWrapper(BaseEstimator):
             self._check_model_outputs(model)
             if not model.compiled:
                 kwargs = self._get_compile_kwargs(keras, steps)
-                self._check_compile_kwargs(kwargs)
                 kwargs.setdefault("steps_per_execution", STEPS_PER_EXECUTION)
                 model.compile(**kwargs)
         return model
 
-    def _check_compile_kwargs(self, kwargs):
-        if kwargs.get("loss") is None:
+    def _check_trainable(self):
+        """A clear error for a model compiled without a loss or optimizer
+        (which predicts, after ``initialize``, but cannot train)."""
+        if getattr(self.model_, "loss", None) is None:
             raise ValueError(
                 f"{type(self).__name__} needs a loss to compile the model. Provide "
                 "a `loss` (e.g. loss='sparse_categorical_crossentropy') or return "
                 "a compiled model from `model`."
             )
-        if kwargs.get("optimizer") is None:
+        if getattr(self.model_, "optimizer", None) is None:
             raise ValueError(
                 f"You must provide an optimizer: {type(self).__name__} needs one "
                 "to compile the model. Pass `optimizer` (e.g. optimizer='adam') "
@@ -1400,7 +1439,7 @@ class BaseWrapper(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
-        tags.input_tags.sparse = self._accepts_sparse()
+        tags.input_tags.sparse = bool(self._accepts_sparse())
         tags.non_deterministic = False
         return tags
 
@@ -1428,14 +1467,6 @@ def _batch_size(batch_size, n_samples):
     if batch_size == -1:
         return max(n_samples, 1)
     return batch_size
-
-
-def _is_number(value):
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _is_float_list(values):
-    return isinstance(values, list) and all(_is_number(v) for v in values)
 
 
 def _plain(values):

@@ -490,9 +490,9 @@ class FashionCNNClassifier(BaseCNN, KerasClassifier):
     def _output_units(self, meta):
         if meta["n_classes_"] < 2:
             raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in y; "
-                f"got 1 class ({_plain(meta['classes_'][0])}). Its network "
-                "outputs one probability per class."
+                f"{type(self).__name__}, whose network outputs one probability "
+                "per class, needs samples of at least 2 classes in y; got 1 "
+                f"class ({_plain(meta['classes_'][0])})."
             )
         if meta["target_type_"] not in ("binary", "multiclass"):
             raise ValueError(

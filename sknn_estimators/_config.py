@@ -5,6 +5,7 @@ scikit-learn's own configuration.
 """
 
 import contextlib
+import importlib.util
 import threading
 
 _DEFAULTS = {"onnxruntime_predict": False}
@@ -45,6 +46,13 @@ def set_config(onnxruntime_predict=None):
     See Also
     --------
     config_context : The same settings within a ``with`` block.
+
+    Examples
+    --------
+    >>> from sknn_estimators import get_config, set_config
+    >>> set_config(onnxruntime_predict=False)
+    >>> get_config()["onnxruntime_predict"]
+    False
     """
     config = get_config()
     if onnxruntime_predict is not None:
@@ -54,9 +62,7 @@ def set_config(onnxruntime_predict=None):
                 f"{onnxruntime_predict!r}."
             )
         if onnxruntime_predict:
-            from sknn_estimators._small_batch import require_onnxruntime
-
-            require_onnxruntime()
+            _require_onnx_extra()
         config["onnxruntime_predict"] = onnxruntime_predict
     _LOCAL.config = config
 
@@ -83,3 +89,17 @@ def config_context(*, onnxruntime_predict=None):
         yield
     finally:
         _LOCAL.config = before
+
+
+def _require_onnx_extra():
+    """Raise ImportError naming the extra unless ONNX Runtime can be used."""
+    missing = [
+        name
+        for name in ("onnxruntime", "onnx", "tf2onnx")
+        if importlib.util.find_spec(name) is None
+    ]
+    if missing:
+        raise ImportError(
+            f"onnxruntime_predict needs {', '.join(missing)}: install them with "
+            "pip install sknn-estimators[onnx]."
+        )

@@ -16,6 +16,9 @@ import numpy as np
 #: per-call overhead, small enough that the first convolution's activations of
 #: one chunk stay in the tens of megabytes (see benchmarks/bench_inference.py).
 PREDICT_BATCH_SIZE = 512
+#: Rows of a prediction batch are padded to a multiple of this (see
+#: :func:`predict_in_batches`): 16 float32 values fill an AVX-512 register.
+ROW_BLOCK = 16
 
 #: Training batches per call of Keras' compiled training function
 #: (``compile(steps_per_execution=...)``): fewer trips through Keras' Python loop
@@ -487,25 +490,32 @@ def predict_in_batches(predict_function, X, batch_size=PREDICT_BATCH_SIZE, dtype
     Each chunk is cast to ``dtype`` (when given) as it is taken, so that integer
     images are never copied whole.
 
-    A lone row is computed as a batch of two copies of it: TensorFlow's CPU
-    kernels take another path for one row (matrix-vector products) whose
-    rounding differs from that of any larger batch, and a row's prediction
-    should not depend on the rows predicted with it (scikit-learn's
-    ``check_methods_subset_invariance``). The second copy costs little.
+    A row's prediction should not depend on the rows predicted with it
+    (scikit-learn's ``check_methods_subset_invariance`` and
+    ``check_methods_sample_order_invariance``, to 1e-7). TensorFlow's CPU
+    kernels work on blocks of rows (one SIMD register of them) and compute the
+    rows of a last, partial block another way, which rounds differently; so a
+    batch of several rows is padded with copies of its last row to a whole
+    number of :data:`ROW_BLOCK` rows, and a lone row is computed as a batch of
+    two copies of it (a one-row batch takes yet another path, matrix-vector
+    products). The copies' outputs are dropped.
     """
     import tensorflow as tf
 
-    def tensor(rows, repeat):
+    def tensor(rows, n_rows):
         if hasattr(rows, "toarray"):
             rows = rows.toarray()
         if dtype is not None:
             rows = rows.astype(dtype, copy=False)
-        return tf.convert_to_tensor(np.repeat(rows, 2, 0) if repeat else rows)
+        if n_rows > rows.shape[0]:
+            rows = np.concatenate([rows, np.repeat(rows[-1:], n_rows - len(rows), 0)])
+        return tf.convert_to_tensor(rows)
 
     def run(rows):
-        lone = target_leaves(rows)[0][0].shape[0] == 1
-        output = predict_function(map_targets(lambda a: tensor(a, lone), rows))
-        return map_targets(lambda t: (t[:1] if lone else t).numpy(), output)
+        n = target_leaves(rows)[0][0].shape[0]
+        n_rows = 2 if n == 1 else -(-n // ROW_BLOCK) * ROW_BLOCK
+        output = predict_function(map_targets(lambda a: tensor(a, n_rows), rows))
+        return map_targets(lambda t: t[:n].numpy(), output)
 
     n_samples = target_leaves(X)[0][0].shape[0]
     if n_samples <= batch_size:

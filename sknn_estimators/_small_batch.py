@@ -19,8 +19,6 @@ needed.
 """
 
 import contextlib
-import functools
-import importlib.util
 import logging
 import os
 import tempfile
@@ -28,6 +26,8 @@ import warnings
 import weakref
 
 import numpy as np
+
+from sknn_estimators._config import get_config
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,6 @@ SMALL_BATCH = 32
 BUILD_AFTER = 3
 #: The largest difference from the TensorFlow path at which the session is used.
 TOLERANCE = 1e-5
-_MODULES = ("onnxruntime", "onnx", "tf2onnx")
 #: estimator -> ``(predict function, session or None)``. Held outside the
 #: estimator, so that predict leaves its ``__dict__`` as it was (scikit-learn's
 #: ``check_dict_unchanged``) and pickling, cloning and saving never see it; a
@@ -51,23 +50,7 @@ _SESSIONS = weakref.WeakKeyDictionary()
 
 def engine_enabled():
     """Whether the path is switched on (``set_config(onnxruntime_predict=True)``)."""
-    from sknn_estimators._config import get_config
-
     return get_config()["onnxruntime_predict"]
-
-
-def require_onnxruntime():
-    """Raise ImportError naming the extra unless ONNX Runtime can be used."""
-    if not _installed():
-        raise ImportError(
-            "onnxruntime_predict needs onnx, onnxruntime and tf2onnx: install "
-            "them with pip install sknn-estimators[onnx]."
-        )
-
-
-@functools.cache
-def _installed():
-    return all(importlib.util.find_spec(name) is not None for name in _MODULES)
 
 
 def small_batch_predict(estimator, X, reference):

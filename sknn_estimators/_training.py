@@ -58,6 +58,7 @@ class MLPTrainingMixin:
     validation_batch_size = None
 
     _history_continues = True
+    _partial_fit_needs_classes = True
 
     def _routing_prefixes(self):
         return ()

@@ -132,6 +132,14 @@ run_eagerly, epochs, precision, **kwargs
         """``y`` as given (numbers), one or several columns."""
         return RegressorTargetEncoder()
 
+    @staticmethod
+    def scorer(y_true, y_pred, **kwargs):
+        """R² of the model's output (``predict``) against ``y``: how well the
+        network that makes the features learned its training task."""
+        from sklearn.metrics import r2_score
+
+        return r2_score(y_true, y_pred, **kwargs)
+
     def _after_training(self):
         super()._after_training()
         features = self._feature_model()

@@ -134,6 +134,9 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
     }
     #: What a preset network (``MLPTrainingMixin``) trains with.
     _score_name = "accuracy"
+    #: Whether the first ``partial_fit`` must name every class (scikit-learn's
+    #: convention); scikeras takes the classes in ``y`` by default.
+    _partial_fit_needs_classes = False
 
     def __init__(
         self,
@@ -186,19 +189,19 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
     def _default_target_encoder(self):
         return type(self.target_encoder_) is ClassifierLabelEncoder
 
-    def _encode_targets(
-        self, y, *, reset, classes=None, validation=False, warm_start=False
-    ):
-        y = _column_to_1d(y)
-        if (
-            warm_start
-            and hasattr(y, "dtype")
-            and self.target_type_
-            in (
-                "binary",
-                "multiclass",
-            )
-        ):
+    def _prepare_targets(self, y):
+        return _column_to_1d(y)
+
+    def _new_target_encoder(self, classes):
+        encoder = self.target_encoder
+        if classes is not None and "categories" in encoder.get_params():
+            encoder.set_params(categories=[np.unique(classes)])
+        return encoder
+
+    def _check_known_targets(self, y, *, validation, warm_start):
+        if not hasattr(y, "dtype") or self.target_type_ not in ("binary", "multiclass"):
+            return
+        if warm_start and not validation:
             labels = np.unique(y)
             if not np.array_equal(labels, self.classes_):
                 raise ValueError(
@@ -206,33 +209,15 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
                     "as in the previous call to fit. Previously got "
                     f"{_plain(self.classes_)}, `y` has {_plain(labels)}."
                 )
-        if (
-            not reset
-            and hasattr(y, "dtype")
-            and self.target_type_
-            in (
-                "binary",
-                "multiclass",
+        unseen = np.setdiff1d(y, self.classes_)
+        if unseen.size:
+            where = "`validation_data`" if validation else "y"
+            raise ValueError(
+                f"{where} has labels not seen in y of the first fit: "
+                f"{_plain(unseen)}; the classes are {_plain(self.classes_)}. "
+                "(Found unknown categories: pass every class label to the "
+                "first partial_fit as `classes`.)"
             )
-        ):
-            unseen = np.setdiff1d(y, self.classes_)
-            if unseen.size:
-                where = "`validation_data`" if validation else "y"
-                raise ValueError(
-                    f"{where} has labels not seen in y of the first fit: "
-                    f"{_plain(unseen)}; the classes are {_plain(self.classes_)}. "
-                    "(Found unknown categories: pass every class label to the "
-                    "first partial_fit as `classes`.)"
-                )
-        if reset and classes is not None:
-            encoder = self.target_encoder
-            if "categories" in encoder.get_params():
-                encoder.set_params(categories=[np.unique(classes)])
-            self._set_target_metadata(y, encoder, classes)
-            reset = False
-        return super()._encode_targets(
-            y, reset=reset, validation=validation, warm_start=warm_start
-        )
 
     def _class_weights(self, y_encoded):
         """Per-sample weights from ``class_weight``, or None."""
@@ -353,6 +338,11 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
             The updated estimator.
         """
         first = not self.initialized_
+        if first and classes is None and self._partial_fit_needs_classes:
+            raise ValueError(
+                f"{type(self).__name__}.partial_fit needs `classes` (every class "
+                "label y can hold) on its first call."
+            )
         return self._fit(
             X,
             y,
@@ -465,25 +455,8 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
         return r2_score(y_true, y_pred, **kwargs)
 
     def score(self, X, y, sample_weight=None):
-        """``scorer(y, predict(X))``: R², unless ``scorer`` is overridden.
-
-        (Declared here so that it, not the scikit-learn mixin's, is the
-        estimator's ``score``.)
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            True targets.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the score.
-
-        Returns
-        -------
-        score : float
-            The score.
-        """
+        """``scorer(y, predict(X))``: R² unless ``scorer`` is overridden;
+        the parameters are those of :meth:`KerasClassifier.score`."""
         return self._scorer_score(X, y, sample_weight)
 
     def _output_widths(self):

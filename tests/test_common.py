@@ -7,7 +7,8 @@ settings come in through constructor arguments only.
 
 One check runs under another configuration, as scikit-learn itself does for
 ``MLPClassifier`` (whose exact check uses full-batch ``lbfgs``):
-``check_sample_weight_equivalence_on_dense_data`` asks that integer sample
+``check_sample_weight_equivalence_on_dense_data`` (and ``..._on_sparse_data``
+for the wrappers, which take sparse ``X``) asks that integer sample
 weights give the same model as repeated rows, to float rounding. With
 mini-batches that cannot hold (the batches differ), so that check runs with
 one batch holding every sample, in float64 and without shuffling
@@ -23,7 +24,10 @@ from tests.estimators import exact_weight_config, public_estimators, small_insta
 EXPECTED_FAILED_CHECKS = {}
 
 #: Checks that run under ``exact_weight_config`` where an estimator has one.
-EXACT_WEIGHT_CHECKS = {"check_sample_weight_equivalence_on_dense_data"}
+EXACT_WEIGHT_CHECKS = {
+    "check_sample_weight_equivalence_on_dense_data",
+    "check_sample_weight_equivalence_on_sparse_data",
+}
 
 
 @parametrize_with_checks(

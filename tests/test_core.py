@@ -266,7 +266,7 @@ def test_regressor_predicts_several_outputs(digits):
     reg = small_regressor(epochs=15).fit(X_train / 16, Y)
     assert reg.n_outputs_ == 2 and reg.model_.output_shape == (None, 2)
     assert reg.predict(X_test / 16).shape == (len(X_test), 2)
-    with pytest.raises(ValueError, match="y has 1 outputs, but CNNRegressor"):
+    with pytest.raises(ValueError, match="y has 1 dimensions, but this CNNRegressor"):
         reg.set_params(warm_start=True).fit(X_train / 16, Y[:, 0])
 
 

@@ -340,7 +340,7 @@ CASES = {
     ),
     "classes_unlike_the_model": (
         _fitted("classes_", {"__ndarray__": [0, 1, 2], "dtype": "<i8", "shape": [3]}),
-        "does not match the estimator",
+        "n_classes_ does not match classes_",
     ),
     "extra_fitted_key_predict": (_fitted("predict", "gotcha"), "predict"),
     "callbacks_set_in_the_file": (

@@ -333,7 +333,7 @@ def test_error_messages_for_wrong_models(data):
         ).fit(X, y)
     with pytest.raises(TypeError, match="must return a keras.Model; it returned dict"):
         KerasClassifier(lambda: {}, loss="mse", **QUIET).fit(X, y)
-    with pytest.raises(InvalidParameterError, match="'model'"):
+    with pytest.raises(TypeError, match="``model`` must be a keras.Model"):
         KerasClassifier("not a model", **QUIET).fit(X, y)
     with pytest.raises(ValueError, match="has no model: pass ``model``"):
         KerasClassifier(None, **QUIET).fit(X, y)
