@@ -6,7 +6,7 @@ Usage::
     python -m benchmarks.cross_validate --search [--candidates a,b] [--append]
 
 The 8,517 Fashion-MNIST images are split into ``CV_FOLDS`` stratified folds,
-shuffled once with ``random_state=CV_SEED`` (``benchmarks._data.cv_split``).
+shuffled once with ``random_state=CV_SEED`` (``benchmarks.common.cv_split``).
 Every model is fitted on four folds and scored on the fifth, five times, each
 fit in a fresh process; within a fold the models run one after the other, so
 that the time ratio to the tutorial network (``cnn``, float32) is measured side
@@ -30,13 +30,19 @@ missing, so a search can grow over several runs; every run is listed.
 import argparse
 import json
 import math
+import multiprocessing
+import os
+import platform
+import re
 import statistics
 import sys
 import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from benchmarks import _data
-from benchmarks._configs import (
+from benchmarks import common
+from benchmarks.common import (
     ACCURACY_TARGET,
     CV_FOLDS,
     CV_SEED,
@@ -44,8 +50,8 @@ from benchmarks._configs import (
     REGULARISED_PRESET,
     TIME_BUDGET,
 )
-from benchmarks.run import REPO, machine_info, run_worker, worker_env
 
+REPO = Path(__file__).resolve().parents[1]
 #: The reference of every time ratio: the tutorial network, float32.
 REFERENCE = "cnn"
 #: The search picks among candidates under this ratio: a margin under
@@ -139,7 +145,7 @@ CANDIDATES = {
 
 
 def _model_table():
-    """The models of the main run: name -> (worker contender, options, label)."""
+    """The models of the main run: name -> (contender, options, label)."""
     from sknn_estimators import PRESETS, FashionCNNClassifier
 
     table = {
@@ -175,13 +181,59 @@ def as_json(params):
     )
 
 
-def _fit(model, contender, options, fold, inner, common, env, log, start):
-    result = run_worker(
-        "accuracy",
-        contender,
-        [*common, *options, "--cv-fold", fold, *(["--inner"] if inner else [])],
-        env,
-    )
+def fit_one(contender, options, data_home, fold, inner, n_train):
+    """Fit one model on a training fold and score it; run in a fresh process."""
+    X, y, _ = common.load(data_home)
+    X_train, X_test, y_train, y_test = common.cv_split(X, y, fold, inner=inner)
+    X_train, y_train = X_train[:n_train], y_train[:n_train]
+    params = dict(zip(options[::2], options[1::2])).get("--params", "{}")
+    params = {
+        k: tuple(v) if isinstance(v, list) else v
+        for k, v in json.loads(params).items()
+    }
+    estimator = common.accuracy_estimator(contender.removeprefix("mlp:"), params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start, cpu = time.perf_counter(), time.process_time()
+        estimator.fit(X_train, y_train)
+        fit_seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    start = time.perf_counter()
+    accuracy = float((estimator.predict(X_test) == y_test).mean())
+    return {
+        "accuracy": accuracy,
+        "fit_seconds": fit_seconds,
+        "fit_cpu_seconds": cpu,
+        "predict_seconds": time.perf_counter() - start,
+        "cv_fold": fold,
+        "inner": inner,
+        "n_train": len(X_train),
+        "n_test": len(X_test),
+        "estimator": type(estimator).__name__,
+        "precision": getattr(estimator, "precision_", None),
+    }
+
+
+def machine_info():
+    info = {"platform": platform.platform(), "cpus_usable": len(os.sched_getaffinity(0))}
+    cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+    info["cpu_model"] = model.group(1).strip() if model else platform.processor()
+    flags = set(re.findall(r"^flags\s*:\s*(.+)$", cpuinfo, re.MULTILINE)[0].split())
+    info["bf16_cpu_flags"] = sorted(flags & {"avx512_bf16", "amx_bf16", "amx_tile"})
+    kib = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
+    info["ram_gib"] = round(int(kib.group(1)) / 2**20, 1)
+    return info
+
+
+def _fit(model, contender, options, fold, inner, data_home, n_train, log, start):
+    spawn = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(1, mp_context=spawn) as process:
+            result = process.submit(
+                fit_one, contender, options, data_home, fold, inner, n_train
+            ).result()
+    except Exception as error:  # the report lists a failed fit and goes on
+        result = {"error": f"{type(error).__name__}: {error}"[:400]}
     result.update(model=model, fold=fold, options=[str(o) for o in options])
     where = "validation part of" if inner else "test"
     if "error" in result:
@@ -398,13 +450,13 @@ def main(argv=None):
     parser.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
     args = parser.parse_args(argv)
 
-    data_home = _data.resolve_data_home(args.data_home)
+    data_home = common.resolve_data_home(args.data_home)
     if data_home is None:
         raise SystemExit("the protocol needs the Fashion-MNIST subset (--data-home)")
-    _, _, data_info = _data.load(data_home)
-    common = ["--data-home", data_home]
-    if args.quick:
-        common += ["--n-train", 300, "--max-epochs", 1, "--max-iter", 5]
+    _, _, data_info = common.load(data_home)
+    n_train = None
+    if args.quick:  # the fresh processes read the quick profile's sizes
+        os.environ["SKNN_BENCH_PROFILE"], n_train = "quick", 300
 
     if args.search:
         wanted = [n for n in args.candidates.split(",") if n] or list(CANDIDATES)
@@ -448,7 +500,6 @@ def main(argv=None):
     }
     runs = [r for r in runs if (r["model"], r["fold"]) in done]
 
-    env = worker_env()
     start = time.perf_counter()
 
     def log(message):
@@ -505,8 +556,8 @@ def main(argv=None):
                     options,
                     fold,
                     args.search,
-                    common,
-                    env,
+                    data_home,
+                    n_train,
                     log,
                     start,
                 )

@@ -1,0 +1,379 @@
+"""What every benchmark module shares: settings, data, contenders, mixins.
+
+The layout follows scikit-learn's ``asv_benchmarks/benchmarks/common.py``: a
+``Benchmark`` base holds the profile's repeats and sizes, an ``Estimator``
+mixin fits a contender in ``setup`` and a ``Predictor`` mixin times its
+predictions; each module of this folder is one area, with the contenders as
+asv ``params``. Only the public API of ``sknn_estimators`` is used.
+
+Two environment variables choose what runs (asv passes the environment on):
+
+- ``SKNN_BENCH_PROFILE``: ``full`` (default; the sizes of the recorded
+  results) or ``quick`` (tiny sizes, for ``asv run --quick`` smoke runs);
+- ``SKNN_BENCH_DATA``: a folder with the Fashion-MNIST IDX files, or
+  ``digits``; by default ``../shared/fashion-mnist-subset`` next to the
+  repository when it is there, else scikit-learn's digits.
+
+NumPy and scikit-learn only at import time: TensorFlow is imported by the
+benchmarks that need it.
+"""
+
+import math
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+#: Shared by every contender of the training and inference benchmarks.
+BATCH_SIZE = 64
+LEARNING_RATE = 1e-3
+#: Epochs of the tutorial notebook, for the accuracy comparison.
+NOTEBOOK_EPOCHS = 20
+#: The fixed stratified split of the accuracy comparison.
+TEST_SIZE = 0.15
+SPLIT_SEED = 0
+CNN_SEED = 0
+#: The cross-validation protocol (``python -m benchmarks.cross_validate``).
+CV_FOLDS = 5
+CV_SEED = 0
+INNER_VALIDATION_SIZE = 0.15
+#: The preset that the cross-validation targets are about: a mean accuracy of
+#: at least ``ACCURACY_TARGET`` in at most ``TIME_BUDGET`` times the tutorial
+#: network's fit time.
+REGULARISED_PRESET = "cnn-regularised"
+ACCURACY_TARGET = 0.91
+TIME_BUDGET = 2.0
+
+PROFILE = os.environ.get("SKNN_BENCH_PROFILE", "full")
+#: Sizes of each area, by profile.
+SIZES = {
+    "full": {
+        "fit_epochs": 6,
+        "n_train": None,
+        "n_bulk": 5000,
+        "max_epochs": None,
+        "max_iter": None,
+        "memory_rows": 60000,
+        "out_of_core_rows": 1_000_000,
+        "in_memory_rows": 100_000,
+        "n_fits": 200,
+        "dask_rows": 700_000,
+    },
+    "quick": {
+        "fit_epochs": 2,
+        "n_train": 512,
+        "n_bulk": 1000,
+        "max_epochs": 2,
+        "max_iter": 10,
+        "memory_rows": 6000,
+        "out_of_core_rows": 20_000,
+        "in_memory_rows": 5_000,
+        "n_fits": 20,
+        "dask_rows": 20_000,
+    },
+}[PROFILE]
+
+DEFAULT_DATA_HOME = Path(__file__).resolve().parents[2] / "shared"
+DEFAULT_DATA_HOME /= "fashion-mnist-subset"
+_IMAGES_FILE = "train-images-idx3-ubyte.gz"
+
+
+class Benchmark:
+    """The repeats of every benchmark: one fit is seconds, not microseconds."""
+
+    timer = time.perf_counter
+    processes = 2
+    number = 1
+    warmup_time = 0
+    timeout = 3600
+    repeat = (1, 5, 120.0) if PROFILE == "full" else 1
+
+
+class Estimator:
+    """Fit ``self.make(*params)`` on the training part in ``setup``."""
+
+    n_fit = None  #: rows to fit on (None: the whole training part)
+
+    def setup(self, *params):
+        self.X, self.X_test, self.y, self.y_test = split()
+        if self.n_fit:
+            self.X, self.y = self.X[: self.n_fit], self.y[: self.n_fit]
+        self.estimator = self.make(*params).fit(self.X, self.y)
+
+
+class Predictor:
+    """One-row latency and bulk throughput of ``self.estimator.predict``."""
+
+    def setup(self, *params):
+        super().setup(*params)
+        self.one = self.X_test[:1]
+        X = np.concatenate([self.X_test] * -(-SIZES["n_bulk"] // len(self.X_test)))
+        self.bulk = X[: SIZES["n_bulk"]]
+        for _ in range(10):  # warm-up: traced functions, small-batch engines
+            self.estimator.predict(self.one)
+        self.estimator.predict(self.bulk)
+
+    def time_predict_one(self, *params):
+        self.estimator.predict(self.one)
+
+    def time_predict_bulk(self, *params):
+        self.estimator.predict(self.bulk)
+
+
+# ----------------------------------------------------------------- the data
+def resolve_data_home(data_home=None):
+    """The folder of the Fashion-MNIST files, or None for digits."""
+    data_home = data_home or os.environ.get("SKNN_BENCH_DATA")
+    if data_home == "digits":
+        return None
+    if data_home is None:
+        found = (DEFAULT_DATA_HOME / _IMAGES_FILE).is_file()
+        return str(DEFAULT_DATA_HOME) if found else None
+    if not (Path(data_home) / _IMAGES_FILE).is_file():
+        raise FileNotFoundError(f"{data_home}: no {_IMAGES_FILE}; or use 'digits'")
+    return str(data_home)
+
+
+def load(data_home=None):
+    """``(X, y, info)``: float32 pixels in [0, 1], labels, a description."""
+    home = resolve_data_home(data_home)
+    if home is None:
+        from sklearn.datasets import load_digits
+
+        X, y = load_digits(return_X_y=True)
+        X, name = (X / 16.0).astype(np.float32), "digits"
+    else:
+        from sknn_estimators.datasets import load_fashion_mnist
+
+        X, y = load_fashion_mnist(
+            subset="train", data_home=home, download=False, return_X_y=True
+        )
+        X, name = X / np.float32(255), "fashion-mnist-subset"
+    return X, y, {"name": name, "n_samples": len(X), "n_features": X.shape[1]}
+
+
+def split(data_home=None):
+    """The fixed stratified split: ``X_train, X_test, y_train, y_test``."""
+    from sklearn.model_selection import train_test_split
+
+    X, y, _ = load(data_home)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=TEST_SIZE, stratify=y, random_state=SPLIT_SEED
+    )
+    n = SIZES["n_train"]
+    return X_train[:n], X_test, y_train[:n], y_test
+
+
+def cv_split(X, y, fold, *, inner=False):
+    """Fold ``fold`` of ``StratifiedKFold(CV_FOLDS, shuffle=True,
+    random_state=CV_SEED)``; with ``inner``, the test part is a stratified
+    validation part (``INNER_VALIDATION_SIZE``) of the training folds."""
+    from sklearn.model_selection import StratifiedKFold, train_test_split
+
+    folds = StratifiedKFold(CV_FOLDS, shuffle=True, random_state=CV_SEED)
+    train, test = list(folds.split(X, y))[fold]
+    if inner:
+        train, test = train_test_split(
+            train,
+            test_size=INNER_VALIDATION_SIZE,
+            stratify=y[train],
+            random_state=CV_SEED,
+        )
+    return X[train], X[test], y[train], y[test]
+
+
+def synthetic_images(n_samples, n_features=784, n_classes=10, seed=0):
+    """Random pixels in [0, 1] (float32, filled in chunks so that making them
+    needs no more memory than ``X``) and random labels."""
+    rng = np.random.default_rng(seed)
+    X = np.empty((n_samples, n_features), dtype=np.float32)
+    for start in range(0, n_samples, 4096):
+        stop = min(start + 4096, n_samples)
+        chunk = rng.integers(0, 256, size=(stop - start, n_features), dtype=np.uint8)
+        np.divide(chunk, 255.0, out=X[start:stop], dtype=np.float32)
+    return X, rng.integers(0, n_classes, size=n_samples)
+
+
+# ----------------------------------------------------------- the contenders
+def import_keras():
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+
+    return keras
+
+
+def notebook_cnn(n_features, n_classes, *, flat=False):
+    """The tutorial notebook's network, written in plain Keras as the notebook
+    does (the same layers as ``FashionCNNClassifier()``'s; ``flat`` takes one
+    flattened image per row, as scikit-learn estimators do)."""
+    keras = import_keras()
+    side = math.isqrt(n_features)
+    layers = [keras.Input((n_features,) if flat else (side, side, 1))]
+    layers += [keras.layers.Reshape((side, side, 1))] if flat else []
+    for filters in (32, 64, 128):
+        layers += [
+            keras.layers.Conv2D(filters, 3, padding="same"),
+            keras.layers.LeakyReLU(0.1),
+            keras.layers.MaxPooling2D(2, padding="same"),
+        ]
+    layers += [keras.layers.Flatten(), keras.layers.Dense(128)]
+    layers += [keras.layers.LeakyReLU(0.1)]
+    layers += [keras.layers.Dense(n_classes, activation="softmax")]
+    return keras.Sequential(layers)
+
+
+class PlainKeras:
+    """The notebook's code: compile, then ``fit`` / ``predict`` 4-D arrays."""
+
+    def __init__(self, epochs=1, callbacks=()):
+        self.epochs, self.callbacks = epochs, list(callbacks)
+
+    def fit(self, X, y):
+        keras = import_keras()
+        keras.utils.set_random_seed(CNN_SEED)
+        self.shape = (-1, math.isqrt(X.shape[1]), math.isqrt(X.shape[1]), 1)
+        self.model_ = notebook_cnn(X.shape[1], int(y.max()) + 1)
+        self.model_.compile(
+            loss="sparse_categorical_crossentropy",
+            optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
+            metrics=["accuracy"],
+        )
+        self.model_.fit(
+            X.reshape(self.shape),
+            y,
+            batch_size=BATCH_SIZE,
+            epochs=self.epochs,
+            callbacks=self.callbacks,
+            verbose=0,
+        )
+        return self
+
+    def predict(self, X):
+        return self.model_.predict(X.reshape(self.shape), verbose=0).argmax(axis=1)
+
+
+def make_cnn(contender, epochs=1, callbacks=()):
+    """The notebook CNN through ``contender``: ``ours``, ``ours_bf16``,
+    ``keras``, ``scikeras`` or ``keras_wrapper``; the same network, data,
+    batch size, optimiser and epochs for all."""
+    if contender.startswith("ours"):
+        from sknn_estimators import FashionCNNClassifier
+
+        return FashionCNNClassifier(
+            batch_size=BATCH_SIZE,
+            learning_rate_init=LEARNING_RATE,
+            epochs=epochs,
+            precision="mixed_bfloat16" if contender == "ours_bf16" else "float32",
+            callbacks=list(callbacks) or None,
+            random_state=CNN_SEED,
+        )
+    if contender == "keras":
+        return PlainKeras(epochs, callbacks)
+    keras = import_keras()
+    # No random_state for the peers: scikeras would turn on TensorFlow's op
+    # determinism, which slows it down; the seed is set here instead.
+    keras.utils.set_random_seed(CNN_SEED)
+    if contender == "scikeras":
+        from scikeras.wrappers import KerasClassifier
+
+        return KerasClassifier(
+            model=lambda meta: notebook_cnn(
+                meta["n_features_in_"], meta["n_classes_"], flat=True
+            ),
+            loss="sparse_categorical_crossentropy",
+            optimizer="adam",
+            optimizer__learning_rate=LEARNING_RATE,
+            batch_size=BATCH_SIZE,
+            epochs=epochs,
+            callbacks=list(callbacks),
+            verbose=0,
+        )
+    if contender == "keras_wrapper":
+        from keras.wrappers import SKLearnClassifier
+
+        def model(X, y):
+            network = notebook_cnn(X.shape[1], y.shape[1], flat=True)
+            network.compile(
+                loss="categorical_crossentropy",  # the wrapper one-hot encodes y
+                optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
+            )
+            return network
+
+        fit_kwargs = {"batch_size": BATCH_SIZE, "epochs": epochs, "verbose": 0}
+        return SKLearnClassifier(
+            model=model, fit_kwargs={**fit_kwargs, "callbacks": list(callbacks)}
+        )
+    raise ValueError(f"unknown contender {contender!r}")
+
+
+def epoch_clock():
+    """A Keras callback that records the seconds of every epoch (``.seconds``)."""
+    keras = import_keras()
+
+    class EpochClock(keras.callbacks.Callback):
+        seconds = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(time.perf_counter() - self.start)
+
+    clock = EpochClock()
+    clock.seconds = []
+    return clock
+
+
+def images_per_s(make, X, y):
+    """Images per second of ``make(callbacks).fit(X, y)`` over the epochs
+    after the first (which traces the step function)."""
+    clock = epoch_clock()
+    make([clock]).fit(X, y)
+    return len(X) * len(clock.seconds[1:]) / sum(clock.seconds[1:])
+
+
+def accuracy_estimator(contender, params=None, seed=CNN_SEED):
+    """The estimator of an accuracy contender: ``notebook_cnn``,
+    ``regularised_cnn``, ``notebook_cnn_bf16``, ``candidate`` (``params``), an
+    MLP preset's ``PRESETS`` key, ``mlp_default`` or ``svc``."""
+    from sknn_estimators import PRESETS, FashionCNNClassifier
+
+    max_epochs, max_iter = SIZES["max_epochs"], SIZES["max_iter"]
+    cnns = ("notebook_cnn", "notebook_cnn_bf16", "regularised_cnn", "candidate")
+    if contender in cnns:
+        cnn = {"random_state": seed, "epochs": NOTEBOOK_EPOCHS}
+        if contender == "notebook_cnn_bf16":
+            cnn["precision"] = "mixed_bfloat16"
+        if contender == "regularised_cnn":
+            cnn.update(PRESETS[REGULARISED_PRESET].params)
+        cnn.update(params if contender == "candidate" else {})
+        cnn["epochs"] = min(cnn["epochs"], max_epochs or cnn["epochs"])
+        return FashionCNNClassifier(**cnn)
+    if contender in PRESETS:
+        estimator = PRESETS[contender].make()
+        names = estimator.get_params()
+        if "random_state" in names:
+            estimator.set_params(random_state=0)
+        if max_iter and "max_iter" in names:
+            estimator.set_params(max_iter=min(estimator.max_iter, max_iter))
+        return estimator
+    if contender == "mlp_default":
+        from sklearn.neural_network import MLPClassifier
+
+        return MLPClassifier(random_state=0, max_iter=max_iter or 200)
+    if contender == "svc":
+        from sklearn.svm import SVC
+
+        return SVC()
+    raise ValueError(f"unknown contender {contender!r}")
+
+
+def mlp_presets():
+    """The ``PRESETS`` keys of the package's MLPClassifier presets."""
+    from sklearn.neural_network import MLPClassifier
+
+    from sknn_estimators import PRESETS
+
+    return [k for k, p in PRESETS.items() if issubclass(p.estimator, MLPClassifier)]
