@@ -47,7 +47,7 @@ TIME_BUDGET = 2.0
 
 PROFILE = os.environ.get("SKNN_BENCH_PROFILE", "full")
 #: Sizes of each area, by profile.
-SIZES = {
+PROFILES = {
     "full": {
         "fit_epochs": 6,
         "n_train": None,
@@ -72,7 +72,8 @@ SIZES = {
         "n_fits": 20,
         "dask_rows": 20_000,
     },
-}[PROFILE]
+}
+SIZES = PROFILES[PROFILE]
 
 DEFAULT_DATA_HOME = Path(__file__).resolve().parents[2] / "shared"
 DEFAULT_DATA_HOME /= "fashion-mnist-subset"

@@ -188,8 +188,7 @@ def fit_one(contender, options, data_home, fold, inner, n_train):
     X_train, y_train = X_train[:n_train], y_train[:n_train]
     params = dict(zip(options[::2], options[1::2])).get("--params", "{}")
     params = {
-        k: tuple(v) if isinstance(v, list) else v
-        for k, v in json.loads(params).items()
+        k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(params).items()
     }
     estimator = common.accuracy_estimator(contender.removeprefix("mlp:"), params)
     with warnings.catch_warnings():
@@ -214,7 +213,10 @@ def fit_one(contender, options, data_home, fold, inner, n_train):
 
 
 def machine_info():
-    info = {"platform": platform.platform(), "cpus_usable": len(os.sched_getaffinity(0))}
+    info = {
+        "platform": platform.platform(),
+        "cpus_usable": len(os.sched_getaffinity(0)),
+    }
     cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
     model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
     info["cpu_model"] = model.group(1).strip() if model else platform.processor()
