@@ -1,11 +1,7 @@
-"""Training: throughput of the same network through each contender, and the
-accuracy of every model on the fixed stratified 85/15 split (``random_state=0``).
-
-``track_images_per_s`` is the images per second of the epochs after the first
-(which traces the step function), timed by a Keras callback that every
-contender gets the same way: the notebook's network, data, batch size (64),
-optimiser (Adam 1e-3) and epochs for all.
-"""
+"""Training: images/s of the epochs after the first (which traces the step)
+of the same network, data, batch size, optimiser and epochs through each
+contender, timed by the same Keras callback; and the accuracy of every model
+on the fixed stratified 85/15 split (``random_state=0``)."""
 
 from benchmarks.common import (
     SIZES,

@@ -7,8 +7,9 @@ and Dask streaming on workers with less memory than the data.
 import gc
 import os
 import pickle
-import tempfile
+import re
 import threading
+from pathlib import Path
 
 import numpy as np
 
@@ -17,9 +18,9 @@ from benchmarks.common import (
     SIZES,
     Benchmark,
     PlainKeras,
-    import_keras,
     load,
     make_cnn,
+    notebook_cnn,
     synthetic_images,
 )
 
@@ -27,13 +28,9 @@ from benchmarks.common import (
 def memory_status():
     """The process's resident anonymous and file-backed bytes (a memmap's
     pages in the page cache are file-backed: the kernel can drop them)."""
-    values = {}
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith(("RssAnon:", "RssFile:")):
-                name, amount, _unit = line.split()
-                values[name[3:-1].lower()] = int(amount) * 1024
-    return values
+    text = Path("/proc/self/status").read_text()
+    found = re.findall(r"^Rss(Anon|File):\s+(\d+) kB", text, re.MULTILINE)
+    return {name.lower(): int(kib) * 1024 for name, kib in found}
 
 
 class PeakAnon:
@@ -89,7 +86,8 @@ class OutOfCoreSuite(Benchmark):
         side = int(round(X.shape[1] ** 0.5))
         base = np.rint(X * 255).astype(np.uint8).reshape(-1, side, side)
         n_rows = SIZES["out_of_core_rows"]
-        path = os.path.join(tempfile.mkdtemp(prefix="sknn-bench-"), "images.npy")
+        # In asv's folder of this cache, which asv deletes after the benchmarks.
+        path = os.path.abspath("images.npy")
         out = np.lib.format.open_memmap(
             path, mode="w+", dtype=np.uint8, shape=(n_rows, side, side)
         )
@@ -133,19 +131,7 @@ def fit_tiny(contender, index, X, y):
         )
         estimator.fit(X, y).predict(X[:10])
         return
-    keras = import_keras()
-    model = keras.Sequential(
-        [
-            keras.Input((8, 8, 1)),
-            keras.layers.Conv2D(8, 3, padding="same"),
-            keras.layers.LeakyReLU(0.1),
-            keras.layers.MaxPooling2D(2, padding="same"),
-            keras.layers.Flatten(),
-            keras.layers.Dense(16),
-            keras.layers.LeakyReLU(0.1),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
+    model = notebook_cnn(64, 10, filters=(8,), units=16)
     model.compile("adam", "sparse_categorical_crossentropy")
     images = X.reshape(-1, 8, 8, 1)
     model.fit(images, y, epochs=1, batch_size=64, verbose=0)
@@ -177,10 +163,8 @@ class ManyFitsSuite(Benchmark):
 
 
 class GridSearchSuite(Benchmark):
-    """``GridSearchCV`` of 4 candidates x 3 folds of a small CNN with
-    ``n_jobs=1`` and ``n_jobs=2`` (joblib sizes each worker's thread pools),
-    and ``n_jobs=2`` with TensorFlow's pools forced to the core count in every
-    worker, as TensorFlow does by default (``oversubscribed``)."""
+    """``GridSearchCV`` (4 candidates x 3 folds) with ``n_jobs`` 1 or 2, and 2
+    with TensorFlow's pools as large as the machine in every worker."""
 
     processes = 1
     params = (["1", "2", "2-oversubscribed"],)
@@ -200,13 +184,8 @@ class GridSearchSuite(Benchmark):
         from sknn_estimators import FashionCNNClassifier
 
         grid = {"conv_filters": [(16,), (16, 32)], "epochs": [1, 2]}
-        search = GridSearchCV(
-            FashionCNNClassifier(dense_units=(32,), random_state=0),
-            grid,
-            cv=3,
-            n_jobs=int(n_jobs[0]),
-        )
-        search.fit(self.X, self.y)
+        cnn = FashionCNNClassifier(dense_units=(32,), random_state=0)
+        GridSearchCV(cnn, grid, cv=3, n_jobs=int(n_jobs[0])).fit(self.X, self.y)
 
 
 class PickleSuite(Benchmark):
@@ -232,10 +211,8 @@ class PickleSuite(Benchmark):
 
 
 class DaskSuite(Benchmark):
-    """``Incremental`` trains over a Dask array of uint8 images, one
-    ``partial_fit`` per block, and ``ParallelPostFit`` predicts it, on a local
-    cluster of two single-threaded workers with 1.5 GiB each (needs the
-    ``distributed`` extra)."""
+    """``Incremental`` fits a Dask array of uint8 images block by block and
+    ``ParallelPostFit`` predicts it, on two workers of 1.5 GiB each."""
 
     processes = 1
 

@@ -1,21 +1,13 @@
-"""What every benchmark module shares: settings, data, contenders, mixins.
+"""What the benchmark modules share: sizes, data, contenders, mixins.
 
-The layout follows scikit-learn's ``asv_benchmarks/benchmarks/common.py``: a
-``Benchmark`` base holds the profile's repeats and sizes, an ``Estimator``
-mixin fits a contender in ``setup`` and a ``Predictor`` mixin times its
-predictions; each module of this folder is one area, with the contenders as
-asv ``params``. Only the public API of ``sknn_estimators`` is used.
-
-Two environment variables choose what runs (asv passes the environment on):
-
-- ``SKNN_BENCH_PROFILE``: ``full`` (default; the sizes of the recorded
-  results) or ``quick`` (tiny sizes, for ``asv run --quick`` smoke runs);
-- ``SKNN_BENCH_DATA``: a folder with the Fashion-MNIST IDX files, or
-  ``digits``; by default ``../shared/fashion-mnist-subset`` next to the
-  repository when it is there, else scikit-learn's digits.
-
-NumPy and scikit-learn only at import time: TensorFlow is imported by the
-benchmarks that need it.
+As scikit-learn's ``asv_benchmarks/benchmarks/common.py``: ``Benchmark`` holds
+the repeats, ``Estimator`` fits a contender in ``setup``, ``Predictor`` times
+its predictions; one module per area, the contenders as asv ``params``. Only
+the public API of ``sknn_estimators``; TensorFlow only inside the benchmarks.
+Environment (asv passes it on): ``SKNN_BENCH_PROFILE`` ``full`` (default) or
+``quick`` (tiny sizes, for smoke runs); ``SKNN_BENCH_DATA``, a folder of the
+Fashion-MNIST files or ``digits`` (default: ``../shared/fashion-mnist-subset``
+when it is there, else digits).
 """
 
 import math
@@ -25,54 +17,32 @@ from pathlib import Path
 
 import numpy as np
 
-#: Shared by every contender of the training and inference benchmarks.
-BATCH_SIZE = 64
-LEARNING_RATE = 1e-3
-#: Epochs of the tutorial notebook, for the accuracy comparison.
-NOTEBOOK_EPOCHS = 20
-#: The fixed stratified split of the accuracy comparison.
-TEST_SIZE = 0.15
-SPLIT_SEED = 0
-CNN_SEED = 0
-#: The cross-validation protocol (``python -m benchmarks.cross_validate``).
-CV_FOLDS = 5
-CV_SEED = 0
-INNER_VALIDATION_SIZE = 0.15
-#: The preset that the cross-validation targets are about: a mean accuracy of
-#: at least ``ACCURACY_TARGET`` in at most ``TIME_BUDGET`` times the tutorial
-#: network's fit time.
-REGULARISED_PRESET = "cnn-regularised"
-ACCURACY_TARGET = 0.91
-TIME_BUDGET = 2.0
+BATCH_SIZE, LEARNING_RATE, CNN_SEED = 64, 1e-3, 0  # every contender's
+NOTEBOOK_EPOCHS = 20  # the tutorial's, for the accuracy comparison
+TEST_SIZE, SPLIT_SEED = 0.15, 0  # the fixed stratified split
+#: The cross-validation protocol (``python -m benchmarks.cross_validate``), and
+#: its targets: the preset's mean accuracy at least ``ACCURACY_TARGET`` in at
+#: most ``TIME_BUDGET`` times the tutorial network's fit time.
+CV_FOLDS, CV_SEED, INNER_VALIDATION_SIZE = 5, 0, 0.15
+REGULARISED_PRESET, ACCURACY_TARGET, TIME_BUDGET = "cnn-regularised", 0.91, 2.0
 
-PROFILE = os.environ.get("SKNN_BENCH_PROFILE", "full")
-#: Sizes of each area, by profile.
-PROFILES = {
-    "full": {
-        "fit_epochs": 6,
-        "n_train": None,
-        "n_bulk": 5000,
-        "max_epochs": None,
-        "max_iter": None,
-        "memory_rows": 60000,
-        "out_of_core_rows": 1_000_000,
-        "in_memory_rows": 100_000,
-        "n_fits": 200,
-        "dask_rows": 700_000,
-    },
-    "quick": {
-        "fit_epochs": 2,
-        "n_train": 512,
-        "n_bulk": 1000,
-        "max_epochs": 2,
-        "max_iter": 10,
-        "memory_rows": 6000,
-        "out_of_core_rows": 20_000,
-        "in_memory_rows": 5_000,
-        "n_fits": 20,
-        "dask_rows": 20_000,
-    },
+#: The sizes of each profile: name -> (full, quick).
+_SIZES = {
+    "fit_epochs": (6, 2),
+    "n_train": (None, 512),  # None: the whole training part
+    "n_bulk": (5000, 1000),
+    "max_epochs": (None, 2),
+    "max_iter": (None, 10),
+    "memory_rows": (60000, 6000),
+    "out_of_core_rows": (1_000_000, 20_000),
+    "in_memory_rows": (100_000, 5_000),
+    "n_fits": (200, 20),
+    "dask_rows": (700_000, 20_000),
 }
+PROFILES = {
+    p: {k: v[i] for k, v in _SIZES.items()} for i, p in enumerate(("full", "quick"))
+}
+PROFILE = os.environ.get("SKNN_BENCH_PROFILE", "full")
 SIZES = PROFILES[PROFILE]
 
 DEFAULT_DATA_HOME = Path(__file__).resolve().parents[2] / "shared"
@@ -122,7 +92,6 @@ class Predictor:
         self.estimator.predict(self.bulk)
 
 
-# ----------------------------------------------------------------- the data
 def resolve_data_home(data_home=None):
     """The folder of the Fashion-MNIST files, or None for digits."""
     data_home = data_home or os.environ.get("SKNN_BENCH_DATA")
@@ -196,8 +165,8 @@ def synthetic_images(n_samples, n_features=784, n_classes=10, seed=0):
     return X, rng.integers(0, n_classes, size=n_samples)
 
 
-# ----------------------------------------------------------- the contenders
 def import_keras():
+    """Keras on TensorFlow, quiet."""
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
@@ -205,24 +174,25 @@ def import_keras():
     return keras
 
 
-def notebook_cnn(n_features, n_classes, *, flat=False):
-    """The tutorial notebook's network, written in plain Keras as the notebook
-    does (the same layers as ``FashionCNNClassifier()``'s; ``flat`` takes one
-    flattened image per row, as scikit-learn estimators do)."""
+def notebook_cnn(
+    n_features, n_classes, *, flat=False, filters=(32, 64, 128), units=128
+):
+    """The tutorial notebook's network in plain Keras, as the notebook writes it
+    (the layers of ``FashionCNNClassifier()``); ``flat`` takes one flattened
+    image per row, as scikit-learn estimators do."""
     keras = import_keras()
     side = math.isqrt(n_features)
     layers = [keras.Input((n_features,) if flat else (side, side, 1))]
     layers += [keras.layers.Reshape((side, side, 1))] if flat else []
-    for filters in (32, 64, 128):
+    for n_filters in filters:
         layers += [
-            keras.layers.Conv2D(filters, 3, padding="same"),
+            keras.layers.Conv2D(n_filters, 3, padding="same"),
             keras.layers.LeakyReLU(0.1),
             keras.layers.MaxPooling2D(2, padding="same"),
         ]
-    layers += [keras.layers.Flatten(), keras.layers.Dense(128)]
-    layers += [keras.layers.LeakyReLU(0.1)]
-    layers += [keras.layers.Dense(n_classes, activation="softmax")]
-    return keras.Sequential(layers)
+    layers += [keras.layers.Flatten(), keras.layers.Dense(units)]
+    layers += [keras.layers.LeakyReLU(0.1), keras.layers.Dense(n_classes)]
+    return keras.Sequential([*layers, keras.layers.Softmax()])
 
 
 class PlainKeras:
@@ -241,14 +211,8 @@ class PlainKeras:
             optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
             metrics=["accuracy"],
         )
-        self.model_.fit(
-            X.reshape(self.shape),
-            y,
-            batch_size=BATCH_SIZE,
-            epochs=self.epochs,
-            callbacks=self.callbacks,
-            verbose=0,
-        )
+        options = {"epochs": self.epochs, "callbacks": self.callbacks, "verbose": 0}
+        self.model_.fit(X.reshape(self.shape), y, batch_size=BATCH_SIZE, **options)
         return self
 
     def predict(self, X):
@@ -310,29 +274,29 @@ def make_cnn(contender, epochs=1, callbacks=()):
 
 
 def epoch_clock():
-    """A Keras callback that records the seconds of every epoch (``.seconds``)."""
+    """A Keras callback, and the list of the seconds of every epoch it sees.
+
+    The list lives outside the callback: estimators may copy their callbacks.
+    """
     keras = import_keras()
+    seconds, start = [], []
 
     class EpochClock(keras.callbacks.Callback):
-        seconds = []
-
         def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
+            start[:] = [time.perf_counter()]
 
         def on_epoch_end(self, epoch, logs=None):
-            self.seconds.append(time.perf_counter() - self.start)
+            seconds.append(time.perf_counter() - start[0])
 
-    clock = EpochClock()
-    clock.seconds = []
-    return clock
+    return EpochClock(), seconds
 
 
 def images_per_s(make, X, y):
     """Images per second of ``make(callbacks).fit(X, y)`` over the epochs
     after the first (which traces the step function)."""
-    clock = epoch_clock()
+    clock, seconds = epoch_clock()
     make([clock]).fit(X, y)
-    return len(X) * len(clock.seconds[1:]) / sum(clock.seconds[1:])
+    return len(X) * len(seconds[1:]) / sum(seconds[1:])
 
 
 def accuracy_estimator(contender, params=None, seed=CNN_SEED):
@@ -352,29 +316,29 @@ def accuracy_estimator(contender, params=None, seed=CNN_SEED):
         cnn.update(params if contender == "candidate" else {})
         cnn["epochs"] = min(cnn["epochs"], max_epochs or cnn["epochs"])
         return FashionCNNClassifier(**cnn)
-    if contender in PRESETS:
-        estimator = PRESETS[contender].make()
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.svm import SVC
+
+    others = {"mlp_default": MLPClassifier, "svc": SVC}
+    if contender in PRESETS or contender in others:
+        estimator = (
+            PRESETS[contender].make if contender in PRESETS else others[contender]
+        )()
         names = estimator.get_params()
         if "random_state" in names:
             estimator.set_params(random_state=0)
         if max_iter and "max_iter" in names:
             estimator.set_params(max_iter=min(estimator.max_iter, max_iter))
         return estimator
-    if contender == "mlp_default":
-        from sklearn.neural_network import MLPClassifier
-
-        return MLPClassifier(random_state=0, max_iter=max_iter or 200)
-    if contender == "svc":
-        from sklearn.svm import SVC
-
-        return SVC()
     raise ValueError(f"unknown contender {contender!r}")
 
 
 def mlp_presets():
     """The ``PRESETS`` keys of the package's MLPClassifier presets."""
-    from sklearn.neural_network import MLPClassifier
+    from sknn_estimators import PRESETS, FashionCNNClassifier
 
-    from sknn_estimators import PRESETS
-
-    return [k for k, p in PRESETS.items() if issubclass(p.estimator, MLPClassifier)]
+    return [
+        k
+        for k, p in PRESETS.items()
+        if not issubclass(p.estimator, FashionCNNClassifier)
+    ]
