@@ -171,8 +171,8 @@ class GridSearchSuite(Benchmark):
     param_names = ["n_jobs"]
 
     def setup(self, n_jobs):
-        self.X, _, self.y = load()
-        self.X, self.y = self.X[:1500], self.y[:1500]
+        X, y, _ = load()
+        self.X, self.y = X[:1500], y[:1500]
         if n_jobs == "2-oversubscribed":
             cores = str(os.cpu_count())
             os.environ["TF_NUM_INTRAOP_THREADS"] = cores
