@@ -76,7 +76,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.targets --readme
 
 ## make bench-quick: a smoke run of every benchmark on tiny sizes, once each
-## (SKNN_BENCH_PROFILE=quick, asv --quick); writes benchmarks/results/targets.md
+## (SKNN_BENCH_PROFILE=quick, asv --quick), then prints the targets table
 bench-quick: $(BENCH_STAMP)
 	SKNN_BENCH_PROFILE=quick $(ASV_RUN) --quick $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.targets --profile quick

@@ -6,8 +6,8 @@ Usage::
 
 Reads one asv results file (default: the newest in ``benchmarks/results/asv``)
 and ``benchmarks/results/cross_validation.json``, computes each target from
-the medians of the contenders measured in that run, and writes
-``benchmarks/results/targets.md``; ``--readme`` also rewrites the block of
+the medians of the contenders measured in that run, and prints the table;
+``--readme`` writes it to ``benchmarks/results/targets.md`` and to the block of
 README.md between its markers. ``--strict`` exits with status 1 when a target
 is missed. Targets whose benchmarks were not run are left out. ``--profile``:
 the ``SKNN_BENCH_PROFILE`` the results were run with.
@@ -194,8 +194,8 @@ def main(argv=None):
     data, table = medians(path)
     rows = targets(table, PROFILES[args.profile]) + cross_validated()
     text = markdown(path, data, rows, args.profile)
-    (RESULTS / "targets.md").write_text(text)
     if args.readme:
+        (RESULTS / "targets.md").write_text(text)
         readme = REPO / "README.md"
         before, rest = readme.read_text().split(MARKERS[0])
         _, after = rest.split(MARKERS[1], 1)
