@@ -94,8 +94,8 @@ test-min:
 	test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
 	$(PYTHON) .ci/min_versions.py dev > $(MIN_VENV)/constraints.txt
 	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(MIN_VENV)/bin/python -m pip install --quiet -c $(MIN_VENV)/constraints.txt \
-	    -e . "pytest>=8" "hypothesis>=6.100"
+	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager \
+	    -c $(MIN_VENV)/constraints.txt -e . "pytest>=8" "hypothesis>=6.100"
 	$(MIN_VENV)/bin/python -m pip list --format=freeze > $(MIN_VENV)/installed.txt
 	$(MIN_VENV)/bin/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
