@@ -81,7 +81,8 @@ bench-quick: $(BENCH_STAMP)
 	SKNN_BENCH_PROFILE=quick $(ASV_RUN) --quick $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.targets --profile quick
 
-## make bench-html: the asv site with a history plot per benchmark, in .asv/html
+## make bench-html: asv publish, the site with a history plot per benchmark, into
+## docs/_build/html/asv (linked from the docs' performance page)
 bench-html: $(BENCH_STAMP)
 	$(ASV) publish
 
