@@ -169,8 +169,9 @@ def markdown(path, data, rows, profile):
     status = {True: "pass", False: "**MISS**", None: "context"}
     params = data["params"]
     lines = [
-        f"- Command: `make bench` (asv, profile `{profile}`), then "
-        "`python -m benchmarks.targets --readme`",
+        f"- Command: `make bench{'-quick' if profile == 'quick' else ''}` (asv, "
+        f"profile `{profile}`), then `python -m benchmarks.targets --profile "
+        f"{profile} --readme`",
         f"- Results: `{path.relative_to(REPO)}` (commit {data['commit_hash'][:8]})",
         f"- Machine: {params['cpu']}, {params['num_cpu']} cores, "
         f"{int(params['ram']) / 2**30:.1f} GiB RAM, {params['os']}",
