@@ -596,7 +596,10 @@ def test_download_connection_refused_is_clear(tmp_path):
 
 def test_download_interrupted_leaves_no_file(tmp_path, served_train, server):
     server.mode = "interrupt"
-    with pytest.raises(FileNotFoundError, match="incomplete download|IncompleteRead"):
+    # urllib3 2 reports the short body; urllib3 1.26 (make test-min) does not,
+    # and the SHA-256 check refuses the file instead.
+    cut_short = "incomplete download|IncompleteRead|does not match the known hash"
+    with pytest.raises(FileNotFoundError, match=cut_short):
         load_fashion_mnist(data_home=tmp_path / "data", download=True)
     assert files_in(tmp_path / "data" / "fashion-mnist") == []
 
