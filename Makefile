@@ -65,14 +65,21 @@ $(BENCH_STAMP): $(BIN)/python pyproject.toml
 	$(ASV) machine --yes > /dev/null
 	touch $(BENCH_STAMP)
 
-.PHONY: bench bench-quick bench-html
+.PHONY: bench bench-interleaved bench-quick bench-html
 ## make bench: create the venv, install the package with its bench, onnx and
-## distributed extras, run the asv suite of benchmarks/ (rounds interleaved;
-## results in benchmarks/results/asv), then check the targets and write
-## README's targets table (python -m benchmarks.targets --readme);
-## BENCH_ARGS="-b FitSuite" for some benchmarks only
+## distributed extras, run the asv suite of benchmarks/ in it (each benchmark
+## in fresh processes; results in benchmarks/results/asv), then check the
+## targets and write README's targets table (python -m benchmarks.targets
+## --readme); BENCH_ARGS="-b FitSuite" for some benchmarks only
 bench: $(BENCH_STAMP)
-	$(ASV_RUN) --interleave-rounds $(BENCH_ARGS)
+	$(ASV_RUN) $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.targets --readme
+
+## make bench-interleaved: the same with the rounds of all benchmarks taking
+## turns, which asv only does in environments of its own (one per commit,
+## built from asv.conf.json)
+bench-interleaved: $(BENCH_STAMP)
+	$(ASV) run --interleave-rounds $(BENCH_ARGS) HEAD^!
 	$(BIN)/python -m benchmarks.targets --readme
 
 ## make bench-quick: a smoke run of every benchmark on tiny sizes, once each
