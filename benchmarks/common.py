@@ -13,6 +13,7 @@ when it is there, else digits).
 import math
 import os
 import time
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 import numpy as np
@@ -73,8 +74,13 @@ class Estimator:
         self.estimator = self.make(*params).fit(self.X, self.y)
 
 
-class Predictor:
-    """One-row latency and bulk throughput of ``self.estimator.predict``."""
+class Predictor(ABC):
+    """One-row latency and bulk throughput of ``self.estimator.predict``
+    (abstract, so that asv does not take the mixin for a benchmark)."""
+
+    @property
+    @abstractmethod
+    def params(self): ...
 
     def setup(self, *params):
         super().setup(*params)
@@ -166,7 +172,6 @@ def synthetic_images(n_samples, n_features=784, n_classes=10, seed=0):
 
 
 def import_keras():
-    """Keras on TensorFlow, quiet."""
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
