@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
 .PHONY: venv test lint demo clean
+BASE_STAMP := $(VENV)/.installed-base
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +40,13 @@ test: $(STAMP) $(DOCS_STAMP)
 	$(BIN)/python -m pytest
 	$(SPHINXBUILD)
 
-## make demo: create the venv, install the package, run the offline demo (iris MLP,
-## digits CNN; figures in sknn-output/demo)
-demo: $(STAMP)
+$(BASE_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(BASE_STAMP)
+
+## make demo: create the venv, install the package alone (no extra), run the
+## offline demo (iris MLP, digits CNN; figures in sknn-output/demo)
+demo: $(BASE_STAMP)
 	$(BIN)/sknn-estimators demo
 
 lint: $(STAMP)
@@ -50,17 +55,57 @@ lint: $(STAMP)
 
 BENCH_STAMP := $(VENV)/.installed-bench
 BENCH_ARGS ?=
+# asv runs the suite in this checkout's own venv and records the results under
+# this commit; without --python=same it builds one venv per commit instead.
+ASV = $(BIN)/asv
+ASV_RUN = $(ASV) run --python=same --set-commit-hash $$(git rev-parse HEAD)
 
 $(BENCH_STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python -m pip install --quiet -e ".[bench,onnx,distributed]"
+	$(ASV) machine --yes > /dev/null
 	touch $(BENCH_STAMP)
 
-.PHONY: bench
-## make bench: create the venv, install the package with its bench extra (scikeras),
-## run the side-by-side benchmarks (about 30 min on 2 cores) and write
-## benchmarks/results/latest.md and latest.json; BENCH_ARGS=--quick for a smoke run
+.PHONY: bench bench-interleaved bench-quick bench-html
+## make bench: create the venv, install the package with its bench, onnx and
+## distributed extras, run the asv suite of benchmarks/ in it (each benchmark
+## in fresh processes; results in benchmarks/results/asv), then check the
+## targets and write README's targets table (python -m benchmarks.targets
+## --readme); BENCH_ARGS="-b FitSuite" for some benchmarks only
 bench: $(BENCH_STAMP)
-	$(BIN)/python -m benchmarks.run --out benchmarks/results $(BENCH_ARGS)
+	$(ASV_RUN) $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.targets --readme
+
+## make bench-interleaved: the same with the rounds of all benchmarks taking
+## turns, which asv only does in environments of its own (one per commit,
+## built from asv.conf.json)
+bench-interleaved: $(BENCH_STAMP)
+	$(ASV) run --interleave-rounds $(BENCH_ARGS) HEAD^!
+	$(BIN)/python -m benchmarks.targets --readme
+
+## make bench-quick: a smoke run of every benchmark on tiny sizes, once each
+## (SKNN_BENCH_PROFILE=quick, asv --quick), then prints the targets table
+bench-quick: $(BENCH_STAMP)
+	SKNN_BENCH_PROFILE=quick $(ASV_RUN) --quick $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.targets --profile quick
+
+## make bench-html: asv publish, the site with a history plot per benchmark, into
+## docs/_build/html/asv (linked from the docs' performance page)
+bench-html: $(BENCH_STAMP)
+	$(ASV) publish
+
+MIN_VENV ?= .venv-min
+.PHONY: test-min
+## make test-min: a separate venv ($(MIN_VENV)) with the package, pytest and
+## hypothesis at the oldest versions that pyproject.toml allows
+## (.ci/min_versions.py; no extra), then the tests; PYTEST_ARGS to select
+test-min:
+	test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
+	$(PYTHON) .ci/min_versions.py dev > $(MIN_VENV)/constraints.txt
+	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager \
+	    -c $(MIN_VENV)/constraints.txt -e . "pytest>=8" "hypothesis>=6.100"
+	$(MIN_VENV)/bin/python -m pip list --format=freeze > $(MIN_VENV)/installed.txt
+	$(MIN_VENV)/bin/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(MIN_VENV) .asv build *.egg-info .pytest_cache

@@ -1,5 +1,1 @@
-"""Side-by-side benchmarks of sknn-estimators against plain Keras and its peers.
-
-Run ``make bench`` (or ``python -m benchmarks.run --help``); see
-``benchmarks/README.md``.
-"""
+"""asv benchmarks against plain Keras and peers (``make bench``; README.md)."""

@@ -5,21 +5,18 @@ Usage::
     python -m benchmarks.cross_validate [--models a,b] [--quick] [--append]
     python -m benchmarks.cross_validate --search [--candidates a,b] [--append]
 
-The 8,517 Fashion-MNIST images are split into ``CV_FOLDS`` stratified folds,
-shuffled once with ``random_state=CV_SEED`` (``benchmarks._data.cv_split``).
-Every model is fitted on four folds and scored on the fifth, five times, each
-fit in a fresh process; within a fold the models run one after the other, so
-that the time ratio to the tutorial network (``cnn``, float32) is measured side
-by side. The report gives the mean and standard deviation of the accuracy over
-the folds, the mean fit time and the mean of the per-fold time ratios.
+An experiment, not a benchmark: outside the asv suite. The Fashion-MNIST images
+are split into ``CV_FOLDS`` stratified folds (``benchmarks.common.cv_split``);
+every model is fitted on four and scored on the fifth, each fit in a fresh
+process, the models of a fold one after the other, so that the time ratio to
+the tutorial network (``cnn``, float32) is measured side by side.
 
 Choices are never made on a fold the model is scored on. ``--search`` scores
-the candidate configurations of a preset (:data:`CANDIDATES`) on a stratified
+the candidate configurations of a preset (:func:`candidates`) on a stratified
 validation part (``INNER_VALIDATION_SIZE``) of each training fold only, and
 picks among the candidates within the time budget (:func:`pick`: over all
 folds by the one-standard-error rule; the best of each fold is listed too, to
-show how stable the choice is). The package's preset is the pick, and the main
-run scores it on the test folds.
+show how stable the choice is); the main run scores the pick on the test folds.
 
 Writes ``<out>/cross_validation.md`` and ``.json`` (``cv_search.*`` for
 ``--search``; ``_quick`` is appended for ``--quick``). ``--append`` keeps the
@@ -30,13 +27,18 @@ missing, so a search can grow over several runs; every run is listed.
 import argparse
 import json
 import math
+import multiprocessing
+import os
+import re
 import statistics
 import sys
 import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from benchmarks import _data
-from benchmarks._configs import (
+from benchmarks import common
+from benchmarks.common import (
     ACCURACY_TARGET,
     CV_FOLDS,
     CV_SEED,
@@ -44,109 +46,37 @@ from benchmarks._configs import (
     REGULARISED_PRESET,
     TIME_BUDGET,
 )
-from benchmarks.run import REPO, machine_info, run_worker, worker_env
 
+REPO = Path(__file__).resolve().parents[1]
 #: The reference of every time ratio: the tutorial network, float32.
 REFERENCE = "cnn"
 #: The search picks among candidates under this ratio: a margin under
 #: ``TIME_BUDGET`` for the noise of a shared machine.
 SELECTION_BUDGET = 1.8
-_BF16 = {"precision": "mixed_bfloat16"}
-_PREVIOUS_REGULARISED = {
-    "dropout": (0.25, 0.25, 0.4, 0.3),
-    "batch_normalization": True,
-    "learning_rate": "cosine",
-    "learning_rate_init": 0.002,
-}
+SEARCH_REPORT = REPO / "benchmarks" / "results" / "cv_search.json"
 
-_BN_AFTER_POOLING_SGD = {
-    **_PREVIOUS_REGULARISED,
-    "batch_normalization": "after_pooling",
-    "solver": "sgd",
-    "learning_rate_init": 0.1,
-    "alpha": 0.03,
-}
 
-#: Candidate configurations of a FashionCNNClassifier preset, scored by
-#: ``--search`` on validation parts of the training folds: name -> parameters
-#: besides ``random_state=0`` (``epochs`` defaults to the tutorial's 20).
-CANDIDATES = {
-    "tutorial": {},
-    "previous-regularised": {**_PREVIOUS_REGULARISED, **_BF16},
-    "bn-after-pooling": {
-        **_PREVIOUS_REGULARISED,
-        "batch_normalization": "after_pooling",
-        **_BF16,
-    },
-    "bn-after-pooling+ema": {
-        **_PREVIOUS_REGULARISED,
-        "batch_normalization": "after_pooling",
-        "ema_momentum": 0.99,
-        **_BF16,
-    },
-    "bn-after-pooling+30ep": {
-        **_PREVIOUS_REGULARISED,
-        "batch_normalization": "after_pooling",
-        "epochs": 30,
-        **_BF16,
-    },
-    "bn-after-pooling+ema+30ep": {
-        **_PREVIOUS_REGULARISED,
-        "batch_normalization": "after_pooling",
-        "ema_momentum": 0.99,
-        "epochs": 30,
-        **_BF16,
-    },
-    "bn-after-pooling+sgd": {**_BN_AFTER_POOLING_SGD, **_BF16},
-    "bn-after-pooling+sgd+4blocks": {
-        **_BN_AFTER_POOLING_SGD,
-        "conv_filters": (32, 64, 128, 256),
-        "dropout": (0.25, 0.25, 0.3, 0.4, 0.3),
-        **_BF16,
-    },
-    "bn-after-pooling+sgd+wider": {
-        **_BN_AFTER_POOLING_SGD,
-        "conv_filters": (40, 80, 160),
-        **_BF16,
-    },
-    "bn-after-pooling+sgd+30ep": {**_BN_AFTER_POOLING_SGD, "epochs": 30, **_BF16},
-    "bn-after-pooling+sgd+warmup": {
-        **_BN_AFTER_POOLING_SGD,
-        "learning_rate": "warmup_cosine",
-        **_BF16,
-    },
-    "bn-after-pooling+sgd+label-smoothing": {
-        **_BN_AFTER_POOLING_SGD,
-        "label_smoothing": 0.1,
-        **_BF16,
-    },
-    "bn-after-pooling+sgd+flips": {
-        **_BN_AFTER_POOLING_SGD,
-        "augmentation": "flips",
-        **_BF16,
-    },
-    "bn-after-pooling+sgd+shifts": {
-        **_BN_AFTER_POOLING_SGD,
-        "augmentation": "shifts",
-        **_BF16,
-    },
-    "bn-after-pooling+sgd+ema": {
-        **_BN_AFTER_POOLING_SGD,
-        "ema_momentum": 0.99,
-        **_BF16,
-    },
-}
+def candidates(extra=(), path=SEARCH_REPORT):
+    """The candidate configurations of a FashionCNNClassifier preset: name ->
+    parameters besides ``random_state=0`` (``epochs`` defaults to the
+    tutorial's 20). Those scored so far are recorded, with their results, in
+    the search's report (its ``parameters``); ``--candidate NAME=JSON`` adds
+    one."""
+    recorded = json.loads(path.read_text())["parameters"] if path.is_file() else {}
+    table = {"tutorial": {}, **{k: json.loads(v) for k, v in recorded.items()}}
+    for item in extra:
+        name, params = item.split("=", 1)
+        table[name] = json.loads(params)
+    return table
 
 
 def _model_table():
-    """The models of the main run: name -> (worker contender, options, label)."""
+    """The models of the main run: name -> (contender, options, label)."""
     from sknn_estimators import PRESETS, FashionCNNClassifier
 
-    table = {
-        "cnn": ("notebook_cnn", [], "the tutorial network (float32)"),
-    }
+    table = {"cnn": ("notebook_cnn", [], "the tutorial network (float32)")}
     for name, preset in PRESETS.items():
-        if name == "cnn":
+        if name == REFERENCE:
             continue
         if issubclass(preset.estimator, FashionCNNClassifier):
             params = as_json(dict(preset.params))
@@ -161,9 +91,9 @@ def _model_table():
     table["SVC()"] = ("svc", [], "scikit-learn's defaults")
     table["previous-regularised"] = (
         "candidate",
-        ["--params", as_json(CANDIDATES["previous-regularised"])],
+        ["--params", as_json(candidates()["previous-regularised"])],
         'the first release\'s PRESETS["cnn-regularised"], in bfloat16, '
-        f"`FashionCNNClassifier(**{as_json(CANDIDATES['previous-regularised'])})`",
+        f"`FashionCNNClassifier(**{as_json(candidates()['previous-regularised'])})`",
     )
     return table
 
@@ -175,26 +105,60 @@ def as_json(params):
     )
 
 
-def _fit(model, contender, options, fold, inner, common, env, log, start):
-    result = run_worker(
-        "accuracy",
-        contender,
-        [*common, *options, "--cv-fold", fold, *(["--inner"] if inner else [])],
-        env,
-    )
+def fit_one(contender, options, data_home, fold, inner, n_train):
+    """Fit one model on a training fold and score it; run in a fresh process."""
+    X, y, _ = common.load(data_home)
+    X_train, X_test, y_train, y_test = common.cv_split(X, y, fold, inner=inner)
+    X_train, y_train = X_train[:n_train], y_train[:n_train]
+    params = json.loads(options[1] if options else "{}")  # ["--params", JSON]
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+    estimator = common.accuracy_estimator(contender.removeprefix("mlp:"), params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start, cpu = time.perf_counter(), time.process_time()
+        estimator.fit(X_train, y_train)
+        fit_seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    start = time.perf_counter()
+    accuracy = float((estimator.predict(X_test) == y_test).mean())
+    return {
+        "accuracy": accuracy,
+        "fit_seconds": fit_seconds,
+        "fit_cpu_seconds": cpu,
+        "predict_seconds": time.perf_counter() - start,
+        "n_train": len(X_train),
+        "precision": getattr(estimator, "precision_", None),
+    }
+
+
+def machine_info():
+    cpu = Path("/proc/cpuinfo").read_text(errors="replace")
+    memory = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
+    return {
+        "cpu_model": re.search(r"^model name\s*:\s*(.+)$", cpu, re.MULTILINE)[1],
+        "cpus_usable": len(os.sched_getaffinity(0)),
+        "ram_gib": round(int(memory[1]) / 2**20, 1),
+        "bf16_cpu_flags": sorted({"avx512_bf16", "amx_bf16"} & set(cpu.split())),
+    }
+
+
+def _fit(model, contender, options, fold, inner, data_home, n_train, start):
+    spawn = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(1, mp_context=spawn) as process:
+            result = process.submit(
+                fit_one, contender, options, data_home, fold, inner, n_train
+            ).result()
+    except Exception as error:  # the report lists a failed fit and goes on
+        result = {"error": f"{type(error).__name__}: {error}"[:400]}
     result.update(model=model, fold=fold, options=[str(o) for o in options])
     where = "validation part of" if inner else "test"
-    if "error" in result:
-        log(
-            f"[{time.perf_counter() - start:6.0f} s] {model:24} fold {fold}: FAILED "
-            f"{result['error']}"
-        )
-    else:
-        log(
-            f"[{time.perf_counter() - start:6.0f} s] {model:24} fold {fold} "
-            f"({where}): {100 * result['accuracy']:.2f}% , fit "
-            f"{result['fit_seconds']:.1f} s ({result['fit_cpu_seconds']:.1f} CPU-s)"
-        )
+    outcome = (
+        f"FAILED {result['error']}"
+        if "error" in result
+        else f"({where}): {100 * result['accuracy']:.2f}%, fit "
+        f"{result['fit_seconds']:.1f} s ({result['fit_cpu_seconds']:.1f} CPU-s)"
+    )
+    print(f"[{time.perf_counter() - start:6.0f} s] {model:24} fold {fold} {outcome}")
     return result
 
 
@@ -384,38 +348,38 @@ def markdown(report):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--search", action="store_true", help="score CANDIDATES")
+    parser.add_argument("--search", action="store_true", help="score the candidates")
+    parser.add_argument(
+        "--candidate",
+        action="append",
+        default=[],
+        metavar="NAME=JSON",
+        help="for --search: a new candidate and its parameters",
+    )
     parser.add_argument("--models", default="", help="comma-separated (default: all)")
     parser.add_argument("--candidates", default="", help="for --search (default: all)")
     parser.add_argument("--folds", default="", help="comma-separated (default: all)")
     parser.add_argument("--quick", action="store_true", help="tiny smoke run")
-    parser.add_argument(
-        "--append",
-        action="store_true",
-        help="keep the fits of the previous report with unchanged parameters",
-    )
+    parser.add_argument("--append", action="store_true", help="keep earlier fits")
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
     args = parser.parse_args(argv)
 
-    data_home = _data.resolve_data_home(args.data_home)
+    data_home = common.resolve_data_home(args.data_home)
     if data_home is None:
         raise SystemExit("the protocol needs the Fashion-MNIST subset (--data-home)")
-    _, _, data_info = _data.load(data_home)
-    common = ["--data-home", data_home]
-    if args.quick:
-        common += ["--n-train", 300, "--max-epochs", 1, "--max-iter", 5]
+    _, _, data_info = common.load(data_home)
+    n_train = None
+    if args.quick:  # the fresh processes read the quick profile's sizes
+        os.environ["SKNN_BENCH_PROFILE"], n_train = "quick", 300
 
     if args.search:
-        wanted = [n for n in args.candidates.split(",") if n] or list(CANDIDATES)
-        unknown = sorted(set(wanted) - set(CANDIDATES))
+        configurations = candidates(args.candidate)
+        wanted = [n for n in args.candidates.split(",") if n] or list(configurations)
+        unknown = sorted(set(wanted) - set(configurations))
         table = {
-            name: (
-                "candidate",
-                ["--params", as_json(params)],
-                None,
-            )
-            for name, params in CANDIDATES.items()
+            name: ("candidate", ["--params", as_json(params)], None)
+            for name, params in configurations.items()
         }
         # The search's time reference is the tutorial network in the same fold.
         table[REFERENCE] = table.pop("tutorial")
@@ -448,12 +412,7 @@ def main(argv=None):
     }
     runs = [r for r in runs if (r["model"], r["fold"]) in done]
 
-    env = worker_env()
     start = time.perf_counter()
-
-    def log(message):
-        print(message, flush=True)
-
     fitted = []
     session = {
         "command": "python -m benchmarks.cross_validate "
@@ -482,12 +441,15 @@ def main(argv=None):
             "runs": runs,
         }
         if args.search:
-            candidates = [m for m in models if m != REFERENCE]
-            report["parameters"] = {m: as_json(CANDIDATES[m]) for m in candidates}
-            report["fold_picks"] = {
-                str(fold): pick(rows, candidates, fold) for fold in range(CV_FOLDS)
+            searched = [m for m in models if m != REFERENCE]
+            # Every candidate, scored or not: the record :func:`candidates` reads.
+            report["parameters"] = {
+                m: as_json(p) for m, p in configurations.items() if m != "tutorial"
             }
-            report["pick"] = pick(rows, candidates)
+            report["fold_picks"] = {
+                str(fold): pick(rows, searched, fold) for fold in range(CV_FOLDS)
+            }
+            report["pick"] = pick(rows, searched)
         else:
             report["labels"] = {m: table[m][2] for m in models}
         (out / f"{name}.json").write_text(json.dumps(report, indent=1) + "\n")
@@ -498,23 +460,12 @@ def main(argv=None):
             if (model, fold) in done:
                 continue
             contender, options, _ = table[model]
-            runs.append(
-                _fit(
-                    model,
-                    contender,
-                    options,
-                    fold,
-                    args.search,
-                    common,
-                    env,
-                    log,
-                    start,
-                )
-            )
+            where = (fold, args.search, data_home, n_train, start)
+            runs.append(_fit(model, contender, options, *where))
             fitted.append(model)
             write_report()
     write_report()
-    log(f"wrote {out / (name + '.md')}")
+    print(f"wrote {out / (name + '.md')}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ import numpy as np
 
 #: Rows per call of the traced inference function. Large enough to amortise the
 #: per-call overhead, small enough that the first convolution's activations of
-#: one chunk stay in the tens of megabytes (see benchmarks/bench_inference.py).
+#: one chunk stay in the tens of megabytes (benchmarks/bench_inference.py at
+#: commit 2aa2d7c; its report stays in benchmarks/results/).
 PREDICT_BATCH_SIZE = 512
 #: Rows of a prediction batch are padded to a multiple of this (see
 #: :func:`predict_in_batches`): 16 float32 values fill an AVX-512 register.
@@ -35,7 +36,7 @@ MIN_CALLS_PER_EPOCH = 4
 #: on, many epochs ran on one core instead of two (about 2,800
 #: instead of about 5,000 images/s for the tutorial network on 2 cores, with
 #: plain Keras too); with it off, every epoch ran at the higher speed (see
-#: ``benchmarks/bench_pipeline.py``).
+#: ``benchmarks/results/bench_pipeline.md``, written at commit 2aa2d7c).
 PIPELINE_DEPTH = 2
 
 
@@ -163,14 +164,15 @@ def make_dataset(
     Shuffling draws a new order every epoch from the op-level ``seed``, so a fit
     is repeatable without setting TensorFlow's global seed. Each batch is
     gathered from the NumPy arrays by index, so the arrays are neither copied
-    into TensorFlow as a whole nor traversed element by element: a fit holds
-    X once, plus a few batches in flight (``benchmarks/run.py`` case
-    ``memory`` measures it). tf.data's default graph rewrites are switched off,
-    as Keras' own array adapter does; on this pipeline they only add start-up
-    time to every epoch. So is tf.data's autotuning: ``PIPELINE_DEPTH`` batches
-    are gathered in parallel and prefetched. ``tuned=True`` leaves the
-    parallelism and prefetch to tf.data's autotuning instead (for comparison in
-    ``benchmarks/bench_pipeline.py``).
+    into TensorFlow as a whole nor traversed element by element: a fit holds X
+    once, plus a few batches in flight (asv's memory benchmarks in
+    ``benchmarks/bench_memory.py`` measure it). tf.data's default graph rewrites
+    are switched off, as Keras' own array adapter does; on this pipeline they
+    only add start-up time to every epoch. So is tf.data's autotuning:
+    ``PIPELINE_DEPTH`` batches are gathered in parallel and prefetched.
+    ``tuned=True`` leaves the parallelism and prefetch to tf.data's autotuning
+    instead (it was compared by ``benchmarks/bench_pipeline.py`` at commit
+    2aa2d7c).
 
     ``sample_weight``, when given, is scaled within each batch to sum to the
     batch's size (see :func:`_normalised_weights`). ``x_dtype``, when given,

@@ -2,12 +2,13 @@
 
 One table, ``MLP_PRESET_TABLE``, lists each preset: its class name, a one-line
 description, the ``MLPClassifier`` parameters it changes, why it exists and a
-doctest. One function, ``_make_preset``, turns each row into a subclass of
-:class:`~sklearn.neural_network.MLPClassifier` whose ``__init__`` signature is
-``MLPClassifier``'s with the preset's defaults. scikit-learn reads parameters
-from that signature, so ``get_params``, ``set_params``, ``clone``, ``repr``
-and grid searches see every ``MLPClassifier`` parameter, and the fitting code
-is scikit-learn's own. Nothing here imports TensorFlow.
+doctest. Each preset is a class statement on the base ``_MLPPreset``, which
+gives it ``MLPClassifier``'s ``__init__`` signature with the preset's defaults
+and its docstring. scikit-learn reads parameters from that signature, so
+``get_params``, ``set_params``, ``clone``, ``repr`` and grid searches see every
+``MLPClassifier`` parameter, and the fitting code is scikit-learn's own. They
+have no ``save``: sknn_estimators' file format holds Keras estimators; save
+them with skops or joblib. Nothing here imports TensorFlow.
 """
 
 import inspect
@@ -74,8 +75,9 @@ MLP_PRESET_TABLE = (
             an accuracy of 0.9666666666666667, as in the notebook; the
             example below reproduces that figure. On Fashion-MNIST it is no
             better than ``MLPClassifier()`` (test accuracy 0.8605 against 0.8610
-            in ``benchmarks/bench_mlp_presets.py``); use
-            :class:`FashionMLPClassifier` there.
+            in ``benchmarks/results/mlp_presets.json``, see
+            :class:`FashionMLPClassifier`); use :class:`FashionMLPClassifier`
+            there.
             """,
         example="""
             >>> from sklearn.datasets import load_iris
@@ -111,7 +113,7 @@ MLP_PRESET_TABLE = (
         why="""
             Chosen by measurement on real Fashion-MNIST: the 8,517-image subset,
             pixels divided by 255, one stratified 85/15 split (random_state=0).
-            Among the candidates of ``benchmarks/bench_mlp_presets.py`` it had
+            Among the candidates of the selection script it had
             the best 5-fold cross-validated accuracy on the 7,239 training
             images, 0.8628 against 0.8540 for ``MLPClassifier()``. Refitted on
             them with random_state 0, 1 and 2, it scored 0.8730 on the 1,278
@@ -122,9 +124,12 @@ MLP_PRESET_TABLE = (
             (256, 128) SGD network scored 0.8501 in cross-validation with a
             constant rate of 0.01, and 0.8599 with an adaptive one from 0.05.
             Scale pixels to [0, 1] before fitting, as measured. Figures from
-            scikit-learn 1.9.1,
-            ``.venv/bin/python benchmarks/bench_mlp_presets.py``, recorded in
-            ``benchmarks/results/mlp_presets.json``.
+            scikit-learn 1.9.1, recorded in
+            ``benchmarks/results/mlp_presets.json`` by
+            ``benchmarks/bench_mlp_presets.py`` as of commit 2aa2d7c (removed
+            since; ``git show 2aa2d7c:benchmarks/bench_mlp_presets.py``). The
+            presets' cross-validated accuracy is now measured by ``python -m
+            benchmarks.cross_validate``.
             """,
         example="""
             >>> from sklearn.datasets import load_digits
@@ -168,61 +173,48 @@ MLP_PRESET_TABLE = (
 )
 
 
-def _make_preset(spec):
-    """Create the MLPClassifier subclass of one row of the preset table."""
-    unknown = sorted(set(spec.params) - set(_MLP_SIGNATURE.parameters))
-    if unknown:
-        raise TypeError(
-            f"Preset {spec.name!r} sets parameters MLPClassifier does not have: "
-            f"{unknown}."
-        )
-    signature = _MLP_SIGNATURE.replace(
-        parameters=[
-            p.replace(default=spec.params.get(p.name, p.default))
-            for p in _MLP_SIGNATURE.parameters.values()
-        ]
-    )
+class _MLPPreset(MLPClassifier):
+    """Base of the presets: an :class:`~sklearn.neural_network.MLPClassifier`
+    whose defaults are those of the row of the preset table given as
+    ``class X(_MLPPreset, spec=...)``.
 
-    def __init__(self, *args, **kwargs):
-        # Only store the arguments: bind them to the preset's signature (which
-        # fills in its defaults and rejects unknown names) and let
-        # MLPClassifier.__init__ assign them.
-        try:
-            bound = signature.bind(self, *args, **kwargs)
-        except TypeError as exc:
-            raise TypeError(f"{spec.class_name}(): {exc}") from None
-        bound.apply_defaults()
-        arguments = dict(bound.arguments)
-        del arguments["self"]
-        super(cls, self).__init__(**arguments)
+    Its ``__init__`` takes MLPClassifier's parameters with the preset's
+    defaults and only stores them; scikit-learn reads the parameters from its
+    signature. No other method changes.
+    """
 
-    __init__.__signature__ = signature
-    __init__.__module__ = __name__
-    __init__.__qualname__ = f"{spec.class_name}.__init__"
-    __init__.__doc__ = f"Store the parameters; see :class:`{spec.class_name}`."
-
-    def save(self, path):
-        """Not available: see the error. (Keras estimators only.)"""
-        raise TypeError(
-            f"{spec.class_name} is a scikit-learn MLPClassifier; "
-            "sknn_estimators' save format holds Keras estimators only. Save it "
-            "with skops (skops.io.dump(est, path), loaded with skops.io.load, "
-            "which runs no code from the file), or with joblib/pickle, which run "
-            "code from the file when loading: load only files you trust."
+    def __init_subclass__(cls, *, spec, **kwargs):
+        super().__init_subclass__(**kwargs)
+        unknown = sorted(set(spec.params) - set(_MLP_SIGNATURE.parameters))
+        if unknown:
+            raise TypeError(
+                f"Preset {spec.name!r} sets parameters MLPClassifier does not "
+                f"have: {unknown}."
+            )
+        signature = _MLP_SIGNATURE.replace(
+            parameters=[
+                p.replace(default=spec.params.get(p.name, p.default))
+                for p in _MLP_SIGNATURE.parameters.values()
+            ]
         )
 
-    cls = type(
-        spec.class_name,
-        (MLPClassifier,),
-        {
-            "__init__": __init__,
-            "save": save,
-            "__doc__": _preset_docstring(spec),
-            "__module__": __name__,
-            "__qualname__": spec.class_name,
-        },
-    )
-    return cls
+        def __init__(self, *args, **kwargs):
+            # Bind to the preset's signature (which fills in its defaults and
+            # rejects unknown names); MLPClassifier.__init__ assigns them.
+            try:
+                bound = signature.bind(self, *args, **kwargs)
+            except TypeError as exc:
+                raise TypeError(f"{spec.class_name}(): {exc}") from None
+            bound.apply_defaults()
+            arguments = dict(bound.arguments)
+            del arguments["self"]
+            super(cls, self).__init__(**arguments)
+
+        __init__.__signature__ = signature
+        __init__.__qualname__ = f"{spec.class_name}.__init__"
+        __init__.__doc__ = f"Store the parameters; see :class:`{spec.class_name}`."
+        cls.__init__ = __init__
+        cls.__doc__ = _preset_docstring(spec)
 
 
 def _preset_docstring(spec):
@@ -268,11 +260,20 @@ def _format(value):
     return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
-#: The preset classes by class name.
-MLP_PRESET_CLASSES = {spec.class_name: _make_preset(spec) for spec in MLP_PRESET_TABLE}
+class DeepMLPClassifier(_MLPPreset, spec=MLP_PRESET_TABLE[0]):
+    pass
 
-# Module-level names under the classes' own names, so that they pickle and
-# that readers and tools find them.
-DeepMLPClassifier = MLP_PRESET_CLASSES["DeepMLPClassifier"]
-FashionMLPClassifier = MLP_PRESET_CLASSES["FashionMLPClassifier"]
-SmallMLPClassifier = MLP_PRESET_CLASSES["SmallMLPClassifier"]
+
+class FashionMLPClassifier(_MLPPreset, spec=MLP_PRESET_TABLE[1]):
+    pass
+
+
+class SmallMLPClassifier(_MLPPreset, spec=MLP_PRESET_TABLE[2]):
+    pass
+
+
+#: The preset classes by class name.
+MLP_PRESET_CLASSES = {
+    cls.__name__: cls
+    for cls in (DeepMLPClassifier, FashionMLPClassifier, SmallMLPClassifier)
+}

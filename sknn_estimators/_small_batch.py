@@ -3,7 +3,8 @@
 A traced TensorFlow call has a fixed cost per call that dominates one-image
 predictions; ONNX Runtime's is several times smaller (see
 ``benchmarks/results/bench_latency.md``, written by
-``python -m benchmarks.bench_latency``). With the ``onnx`` extra installed,
+``python -m benchmarks.bench_latency`` at commit 2aa2d7c; now asv's
+``LatencySuite``). With the ``onnx`` extra installed,
 ``sknn_estimators.set_config(onnxruntime_predict=True)`` (or
 ``config_context``; off by default), the engine's ``_raw_predict`` sends
 batches of at most :data:`SMALL_BATCH` rows here; larger batches stay on the

@@ -200,7 +200,7 @@ def test_fit_gives_keras_no_per_batch_callback(digits, monkeypatch):
 
 def test_training_input_pipeline_does_not_autotune(digits):
     """With tf.data's autotuning on, many epochs ran on one core
-    of two (benchmarks/bench_pipeline.py); the training pipeline has fixed
+    of two (benchmarks/results/bench_pipeline.md); the training pipeline has fixed
     parallelism and prefetch instead."""
     from sknn_estimators._keras_runtime import make_dataset
 

@@ -173,7 +173,7 @@ def test_incremental_and_parallel_post_fit_on_a_local_dask_cluster(digits):
     """Incremental streams the blocks of a Dask array through partial_fit;
     ParallelPostFit predicts the blocks on the workers (the large version,
     with a worker memory limit below the array's size, is
-    ``python -m benchmarks.bench_dask``)."""
+    asv's ``DaskSuite`` in benchmarks/bench_memory.py)."""
     da = pytest.importorskip("dask.array")
     wrappers = pytest.importorskip("dask_ml.wrappers")
     X, X_test, y, y_test = digits

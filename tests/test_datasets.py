@@ -15,7 +15,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -24,7 +23,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sknn_estimators.datasets._download as download_module
 import sknn_estimators.datasets._fashion_mnist as fm
 from sknn_estimators.datasets import (
     FASHION_MNIST_CLASSES,
@@ -49,15 +47,10 @@ FUZZ = settings(
 
 # ---------------------------------------------------------------- helpers
 def checksums_of(folder, names):
-    table = {}
-    for name in names:
-        data = (Path(folder) / name).read_bytes()
-        table[name] = fm.FileChecksum(
-            len(data),
-            hashlib.md5(data, usedforsecurity=False).hexdigest(),
-            hashlib.sha256(data).hexdigest(),
-        )
-    return table
+    return {
+        name: hashlib.sha256((Path(folder) / name).read_bytes()).hexdigest()
+        for name in names
+    }
 
 
 def closed_port_url():
@@ -142,7 +135,7 @@ def served_train(tmp_path, server, monkeypatch):
     source = tmp_path / "source"
     images, labels = write_split(source, n=7, seed=3)
     server.files = {name: (source / name).read_bytes() for name in TRAIN}
-    monkeypatch.setattr(fm, "FILE_CHECKSUMS", checksums_of(source, TRAIN))
+    monkeypatch.setattr(fm, "FILE_SHA256", checksums_of(source, TRAIN))
     monkeypatch.setenv(fm.URL_ENV, server.url)
     return images, labels
 
@@ -565,27 +558,19 @@ def test_download_file_url(tmp_path, served_train, monkeypatch):
     np.testing.assert_array_equal(bunch.images, images)
 
 
-@pytest.mark.parametrize("field", ["md5", "sha256", "size"])
-def test_download_checksum_mismatch_leaves_no_file(
-    tmp_path, served_train, monkeypatch, field
-):
-    table = dict(fm.FILE_CHECKSUMS)
-    good = table[TRAIN[0]]
-    wrong = good.size + 1 if field == "size" else "0" * len(getattr(good, field))
-    table[TRAIN[0]] = good._replace(**{field: wrong})
-    monkeypatch.setattr(fm, "FILE_CHECKSUMS", table)
+def test_download_checksum_mismatch_leaves_no_file(tmp_path, served_train, monkeypatch):
+    monkeypatch.setitem(fm.FILE_SHA256, TRAIN[0], "0" * 64)
     with pytest.raises(DatasetNotFoundError) as excinfo:
         load_fashion_mnist(data_home=tmp_path / "data", download=True)
     message = str(excinfo.value)
-    expected = {"md5": "MD5 checksum mismatch", "sha256": "does not match the known"}
-    assert expected.get(field, "incomplete download") in message
+    assert "does not match the known" in message
     assert "The download failed" in message
     # The labels were fine and stay; no images file, no temporary file.
     assert files_in(tmp_path / "data" / "fashion-mnist") == [TRAIN[1]]
 
 
 def test_download_without_checksum_is_refused(tmp_path, served_train, monkeypatch):
-    monkeypatch.setattr(fm, "FILE_CHECKSUMS", {})
+    monkeypatch.setattr(fm, "FILE_SHA256", {})
     with pytest.raises(FileNotFoundError, match="no published checksum"):
         load_fashion_mnist(data_home=tmp_path / "data", download=True)
     assert files_in(tmp_path / "data") == []
@@ -611,7 +596,10 @@ def test_download_connection_refused_is_clear(tmp_path):
 
 def test_download_interrupted_leaves_no_file(tmp_path, served_train, server):
     server.mode = "interrupt"
-    with pytest.raises(FileNotFoundError, match="incomplete download|IncompleteRead"):
+    # urllib3 2 reports the short body; urllib3 1.26 (make test-min) does not,
+    # and the SHA-256 check refuses the file instead.
+    cut_short = "incomplete download|IncompleteRead|does not match the known hash"
+    with pytest.raises(FileNotFoundError, match=cut_short):
         load_fashion_mnist(data_home=tmp_path / "data", download=True)
     assert files_in(tmp_path / "data" / "fashion-mnist") == []
 
@@ -632,95 +620,6 @@ def test_download_keyboard_interrupt_leaves_no_file(tmp_path, served_train, serv
     assert files_in(tmp_path / "data") == []
 
 
-def test_download_deadline_cuts_a_stalled_download(tmp_path, served_train, server):
-    server.mode = "stall"
-    deadline = 0.5
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(download_module, "DOWNLOAD_DEADLINE", deadline)
-        start = time.monotonic()
-        failures = fm._download_missing(
-            list(TRAIN), tmp_path / "out", base_urls=[server.url]
-        )
-        elapsed = time.monotonic() - start
-    # Without the deadline the download waits for the server (20 s).
-    assert elapsed < deadline + 5
-    assert [(f.file, f.reason) for f in failures] == [
-        (TRAIN[0], f"not complete after DOWNLOAD_DEADLINE = {deadline} s; cut off"),
-        (TRAIN[1], download_module.NOT_TRIED),
-    ]
-    assert files_in(tmp_path / "out") == []
-
-
-def _age(path, seconds):
-    then = time.time() - seconds
-    os.utime(path, (then, then))
-
-
-def test_download_removes_only_stale_partial_files(tmp_path, served_train, server):
-    folder = tmp_path / "fashion-mnist"
-    staging = folder / download_module.PARTIAL_FOLDER
-    staging.mkdir(parents=True)
-    stale_after = download_module.STALE_AFTER
-    old = [staging / "tmpabcd1234", folder / f".{TRAIN[0]}.x1y2z3.part"]
-    fresh = [staging / "tmpfresh000", folder / f".{TRAIN[1]}.a1b2c3.part"]
-    for path in old + fresh:
-        path.write_bytes(b"partial")
-    for path in old:
-        _age(path, stale_after + 5)
-    for path in fresh:
-        _age(path, stale_after - 60)
-    other = folder / ".notes.part"  # not a name of ours: left alone
-    other.write_bytes(b"mine")
-    _age(other, stale_after + 5)
-    assert fm._download_missing(list(TRAIN), folder, base_urls=[server.url]) == ()
-    assert files_in(folder) == sorted(
-        [
-            ".notes.part",
-            download_module.PARTIAL_FOLDER,
-            *TRAIN,
-            *(path.name for path in fresh),
-        ]
-    )
-
-
-@pytest.mark.slow
-def test_download_cleans_up_after_a_killed_download(tmp_path, served_train, server):
-    """A download killed with SIGKILL leaves a partial file; a later one removes it
-    once it is stale, and a fresh one (maybe a live download) stays."""
-    data = tmp_path / "data"
-    folder = data / "fashion-mnist"
-    staging = folder / download_module.PARTIAL_FOLDER
-    checksums = {name: tuple(fm.FILE_CHECKSUMS[name]) for name in TRAIN}
-    code = textwrap.dedent(
-        f"""
-        import sknn_estimators.datasets._fashion_mnist as fm
-        fm.FILE_CHECKSUMS = {{
-            name: fm.FileChecksum(*values) for name, values in {checksums!r}.items()
-        }}
-        fm._download_missing(
-            [{TRAIN[0]!r}], {str(folder)!r}, base_urls=[{server.url!r}]
-        )
-        """
-    )
-    server.mode = "stall"
-    child = subprocess.Popen([sys.executable, "-c", code], env=child_env())
-    try:
-        assert server.stalled.wait(timeout=60), "the child never downloaded"
-    finally:
-        child.kill()
-        child.wait()
-    server.mode = "ok"
-    server.release.set()
-    leftovers = list(staging.iterdir())
-    assert len(leftovers) == 1
-    # Fresh: it could be a live download's, and stays.
-    assert fm._download_missing([TRAIN[1]], folder, base_urls=[server.url]) == ()
-    assert leftovers[0].exists()
-    _age(leftovers[0], download_module.STALE_AFTER + 5)
-    load_fashion_mnist(data_home=data, download=True)
-    assert files_in(folder) == sorted(TRAIN)
-
-
 def test_download_falls_back_to_next_mirror(tmp_path, served_train, server):
     dead = closed_port_url()
     failures = fm._download_missing(
@@ -737,7 +636,7 @@ def test_download_progress_bar(tmp_path, served_train, server, capsys):
         [TRAIN[1]], tmp_path / "out", base_urls=[server.url], progress=True
     )
     assert failures == ()
-    assert TRAIN[1] in capsys.readouterr().err
+    assert "100%" in capsys.readouterr().err  # tqdm's bar, through pooch
 
 
 def test_download_with_no_url(tmp_path):
@@ -746,13 +645,9 @@ def test_download_with_no_url(tmp_path):
 
 
 def test_official_checksum_table():
-    assert set(fm.FILE_CHECKSUMS) == set(TRAIN + TEST)
-    assert fm.FILE_CHECKSUMS[TRAIN[0]].md5 == "8d4fb7e6c68d591d4c3dfef9ec88bf0d"
-    assert fm.FILE_CHECKSUMS[TRAIN[1]].md5 == "25c81989df183df01b3e8a0aad5dffbe"
-    assert fm.FILE_CHECKSUMS[TEST[0]].md5 == "bef4ecab320f06d8554ea6380940ec79"
-    assert fm.FILE_CHECKSUMS[TEST[1]].md5 == "bb300cfdad3c16e7a12a480ee83cd310"
-    for checksum in fm.FILE_CHECKSUMS.values():
-        assert len(checksum.sha256) == 64 and checksum.size > 0
+    assert set(fm.FILE_SHA256) == set(TRAIN + TEST)
+    for sha256 in fm.FILE_SHA256.values():
+        assert len(sha256) == 64 and set(sha256) <= set("0123456789abcdef")
 
 
 # ------------------------------------------------------------------ imports

@@ -139,9 +139,21 @@ def test_the_snippets_of_a_page_run(page):
 
 
 def test_readme_targets_are_the_latest_benchmark_report():
-    """README's copy of the benchmark targets (run description and table) is the
-    one in ``benchmarks/results/latest.md``, line for line, so it cannot go stale
-    when ``make bench`` writes a new report."""
+    """README's block of targets is the one ``python -m benchmarks.targets
+    --readme`` wrote to ``benchmarks/results/targets.md`` from asv's results,
+    so the two cannot drift apart."""
+    root = DOCS.parent
+    report = (root / "benchmarks" / "results" / "targets.md").read_text()
+    readme = (root / "README.md").read_text()
+    start, end = "<!-- targets.py writes this block: start -->\n", "<!-- end -->"
+    block = readme.split(start, 1)[1].split(end, 1)[0]
+    assert block == report
+    assert report.startswith("- Command: `make bench") and "| target |" in report
+
+
+def test_readme_keeps_the_former_harness_report():
+    """README's copy of the former harness's last run (run description and
+    table) is the one in ``benchmarks/results/latest.md``, line for line."""
     root = DOCS.parent
     report = (root / "benchmarks" / "results" / "latest.md").read_text()
     readme = (root / "README.md").read_text()

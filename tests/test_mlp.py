@@ -367,8 +367,12 @@ def test_importing_the_presets_does_not_import_tensorflow():
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_save_of_a_preset_says_what_to_use_instead(tmp_path):
-    clf = DeepMLPClassifier(max_iter=5).fit([[0.0], [1.0]], [0, 1])
-    with pytest.raises(TypeError, match=r"skops\.io\.dump.*run code from the file"):
-        clf.save(tmp_path / "deep.sknn")
-    assert not (tmp_path / "deep.sknn").exists()
+@pytest.mark.parametrize("name", ["deep", "fashion", "small"])
+def test_presets_are_plain_mlp_classifiers_without_save(name):
+    """sknn_estimators' file format holds Keras estimators; the MLP presets
+    have no ``save`` (the command line saves them with joblib)."""
+    cls = ALL_PRESETS[name].estimator
+    assert issubclass(cls, MLPClassifier) and cls.__module__ == "sknn_estimators._mlp"
+    clf = cls(max_iter=5, random_state=0).fit(*load_iris(return_X_y=True))
+    assert not hasattr(clf, "save")
+    assert type(clone(clf)) is cls and clone(clf).get_params() == clf.get_params()

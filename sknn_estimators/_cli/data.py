@@ -21,10 +21,8 @@ def load_fashion(data_home, download, subset):
     bunch = load_fashion_mnist(
         subset=subset, data_home=data_home, download=download, dtype=np.float32
     )
-    origin = [
-        line[2:] for line in bunch.DESCR.splitlines() if line.startswith(f"- {subset}:")
-    ]
-    return bunch.data, bunch.target, (origin[0] if origin else subset)
+    origin = f"{subset}: {len(bunch.target):,} images, from {bunch.sources[subset]}"
+    return bunch.data, bunch.target, origin
 
 
 def load_training_files(data_home, download):

@@ -93,12 +93,12 @@ def print_summary(estimator):
 
 
 def save(estimator, folder):
-    """Save a fitted estimator into ``folder``: ``model.sknn`` where it has
-    the persistence hooks of the Keras estimators (read it with
+    """Save a fitted estimator into ``folder``: ``model.sknn`` where it has a
+    public ``save`` (the Keras estimators; read it with
     :func:`sknn_estimators.load_model`), otherwise ``model.joblib`` (read it
     with ``joblib.load``, which runs code from the file: load only files you
     trust). Returns the path."""
-    if hasattr(estimator, "_saved_state"):
+    if callable(getattr(estimator, "save", None)):
         path = folder / "model.sknn"
         estimator.save(path)
         return path

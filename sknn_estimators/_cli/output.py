@@ -1,13 +1,11 @@
 """What the commands print and write: headings, tables, evaluation reports,
 figures, warnings and error lines."""
 
-import re
 import sys
-import textwrap
 
 import numpy as np
 
-#: Widest line of a printed table.
+#: Widest line of the presets' descriptions.
 TABLE_WIDTH = 100
 #: Resolution of the saved figures.
 DPI = 110
@@ -39,95 +37,24 @@ def plural(count, noun):
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def format_table(frame, width=TABLE_WIDTH):
-    """A DataFrame as a left-aligned text table of at most ``width`` columns.
-
-    Every cell is shown as text. While the table is too wide, the widest column
-    is narrowed; cells are then wrapped at spaces onto more lines (a single word
-    longer than its column stays whole).
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        The rows to show; the index is not shown.
-    width : int, default=100
-        Widest line.
-
-    Returns
-    -------
-    table : str
+def format_table(frame):
+    """A DataFrame as left-aligned text through pandas, without its index.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> frame = pd.DataFrame({"name": ["a", "bb"], "text": ["one two three", "x"]})
-    >>> print(format_table(frame, width=14))
-    name  text
-    a     one two
-          three
-    bb    x
+    >>> print(format_table(pd.DataFrame({"a": ["x", "long"], "bb": [1, 22]})))
+    a    bb
+    x    1
+    long 22
     """
-    import pandas as pd
-
     frame = frame.astype(str)
-    columns = [str(column) for column in frame.columns]
-    widths = [
-        max(len(column), *frame.iloc[:, i].str.len(), 1)
-        for i, column in enumerate(columns)
-    ]
-    # Columns shrink first down to their longest word (cells wrap at spaces
-    # and after "=", as in "name=value"), then, if the table is still too
-    # wide, down to their header or 8 characters, breaking longer words.
-    words = [
-        max(
-            len(column), 8, *(len(w) for cell in frame.iloc[:, i] for w in _words(cell))
-        )
-        for i, column in enumerate(columns)
-    ]
-    separators = 2 * (len(columns) - 1)
-    for floors in (words, [max(len(column), 8) for column in columns]):
-        while sum(widths) + separators > width:
-            shrinkable = [i for i in range(len(columns)) if widths[i] > floors[i]]
-            if not shrinkable:
-                break  # as narrow as this pass lets it get
-            widths[max(shrinkable, key=lambda i: widths[i])] -= 1
-    lines = []
-    for row in frame.itertuples(index=False):
-        cells = [
-            _CellWrapper(w, break_long_words=w < longest).wrap(cell) or [""]
-            for cell, w, longest in zip(row, widths, words, strict=True)
-        ]
-        for k in range(max(map(len, cells))):
-            lines.append([cell[k] if k < len(cell) else "" for cell in cells])
-    wrapped = pd.DataFrame(lines, columns=columns)
-    pads = [w + 1 for w in widths[:-1]] + [widths[-1]]  # to_string adds one space
-    text = wrapped.to_string(
-        index=False,
-        justify="left",
-        formatters={
-            column: f"{{:<{pad}}}".format
-            for column, pad in zip(columns, pads, strict=True)
-        },
-    )
+    formatters = {
+        column: f"{{:<{frame[column].str.len().max()}}}".format
+        for column in frame.columns
+    }
+    text = frame.to_string(index=False, justify="left", formatters=formatters)
     return "\n".join(line.rstrip() for line in text.splitlines())
-
-
-def _chunks(text):
-    """``text`` cut at whitespace (kept as chunks) and after each "=", as in
-    ``name=value`` pairs; never at hyphens."""
-    return [chunk for chunk in re.split(r"(\s+)|(?<==)", text) if chunk]
-
-
-class _CellWrapper(textwrap.TextWrapper):
-    """Wraps between the :func:`_chunks` of a cell."""
-
-    def _split(self, text):
-        return _chunks(text)
-
-
-def _words(text):
-    """The pieces :class:`_CellWrapper` never breaks, unless they are too long."""
-    return [chunk for chunk in _chunks(text) if not chunk.isspace()]
 
 
 def print_written(paths):

@@ -23,19 +23,9 @@ class DatasetNotFoundError(FileNotFoundError):
     message : str
         The readable message: the missing files, the folders searched, each
         failed download and how to place the files by hand.
-    dataset : str, default=None
-        The data set's name, e.g. ``"Fashion-MNIST"``.
-    subset : str, default=None
-        The part of the data set that was asked for, e.g. ``"train"``.
-    missing_files : tuple of str, default=()
-        The official names of the files not found.
-    searched_folders : tuple of str, default=()
-        The folders searched, in order.
-    failed_downloads : tuple of DownloadFailure, default=()
-        The downloads tried that failed, as named tuples ``(file, url,
-        reason)``, one per file and URL, in the order tried.
-    target_folder : str, default=None
-        The folder downloads go to, also the first folder searched.
+    dataset, subset, missing_files, searched_folders, failed_downloads, \
+target_folder
+        Keyword-only, default None or ``()``: stored as the attributes below.
 
     Attributes
     ----------

@@ -6,7 +6,7 @@ import os
 import numpy as np
 
 from sknn_estimators._validation import check_option
-from sknn_estimators.datasets._download import NOT_TRIED, FileChecksum, download_files
+from sknn_estimators.datasets._download import NOT_TRIED, download_files
 from sknn_estimators.datasets._errors import DatasetNotFoundError
 from sknn_estimators.datasets._idx import read_idx, read_idx_shape
 
@@ -43,28 +43,19 @@ FASHION_MNIST_URLS = (
     # Zalando Research's own web site (plain HTTP; the checksums still apply).
     "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
 )
-#: The official files. Sizes and MD5s are the ones Zalando Research publishes in
-#: the Fashion-MNIST README; the SHA-256s are those of the same files.
-FILE_CHECKSUMS = {
-    "train-images-idx3-ubyte.gz": FileChecksum(
-        26421880,
-        "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-        "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+#: The SHA-256 of each official file (Zalando Research publishes their MD5s).
+FILE_SHA256 = {
+    "train-images-idx3-ubyte.gz": (
+        "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"
     ),
-    "train-labels-idx1-ubyte.gz": FileChecksum(
-        29515,
-        "25c81989df183df01b3e8a0aad5dffbe",
-        "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+    "train-labels-idx1-ubyte.gz": (
+        "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"
     ),
-    "t10k-images-idx3-ubyte.gz": FileChecksum(
-        4422102,
-        "bef4ecab320f06d8554ea6380940ec79",
-        "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+    "t10k-images-idx3-ubyte.gz": (
+        "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"
     ),
-    "t10k-labels-idx1-ubyte.gz": FileChecksum(
-        5148,
-        "bb300cfdad3c16e7a12a480ee83cd310",
-        "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+    "t10k-labels-idx1-ubyte.gz": (
+        "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"
     ),
 }
 
@@ -136,17 +127,11 @@ def load_fashion_mnist(
        fashion-mnist`` first when ``KERAS_HOME`` is set); it is only read.
 
     With ``download=True``, missing files are downloaded into ``<data
-    folder>/fashion-mnist`` and each is checked against its published size and
-    checksums before it is given its name, so an interrupted or corrupt
+    folder>/fashion-mnist`` and each is checked against its published SHA-256
+    before it is given its name, so an interrupted or corrupt
     download never leaves a file that looks complete. Nothing is downloaded by
-    default: the command line's ``--download`` and this function agree.
-
-    =================   ========================================
-    Classes                                                   10
-    Samples total       70,000 (60,000 train, 10,000 test)
-    Dimensionality      784 (28x28 pixels)
-    Features            integers 0 (background) to 255
-    =================   ========================================
+    default: the command line's ``--download`` and this function agree. The
+    data are 784 integer pixels 0 (background) to 255, of 10 classes.
 
     Parameters
     ----------
@@ -200,6 +185,8 @@ def load_fashion_mnist(
             ``"pixel_27_27"``.
         frame : DataFrame of shape (n_samples, 785)
             Only when ``as_frame=True``: the pixel columns and "target".
+        sources : dict of str to str
+            The folder each split was read from, e.g. ``{"train": folder}``.
         DESCR : str
             Description of the data set, its licence and the files read.
 
@@ -238,12 +225,9 @@ def load_fashion_mnist(
     disk are not checksummed again: a partial copy is legitimate, and the
     header checks of :func:`read_idx` catch damage.
 
-    Downloads go through `pooch <https://www.fatiando.org/pooch>`_ to
-    ``<data folder>/fashion-mnist``, through a temporary file in its hidden
-    sub-folder ``.part``, moved into place once complete and verified (size,
-    MD5 and SHA-256). Unfinished files that a killed download left there are
-    deleted by the next download once they are 16 minutes old. Each file must
-    arrive within 15 minutes (``DOWNLOAD_DEADLINE``), and the server must
+    Downloads go through `pooch <https://www.fatiando.org/pooch>`_'s
+    ``retrieve`` to ``<data folder>/fashion-mnist``, through a temporary file
+    moved into place once complete and verified (SHA-256). The server must
     answer within 60 seconds (``DOWNLOAD_TIMEOUT``). The base URLs are in
     ``FASHION_MNIST_URLS``; the environment variable
     ``SKNN_ESTIMATORS_FASHION_MNIST_URL`` replaces them with one base URL (a
@@ -288,17 +272,13 @@ def load_fashion_mnist(
     (60000, 784)
     """
     subset = check_option("subset", subset, tuple(_SUBSETS))
-    for name, value in (
-        ("download", download),
-        ("return_X_y", return_X_y),
-        ("as_frame", as_frame),
-    ):
+    flags = {"download": download, "return_X_y": return_X_y, "as_frame": as_frame}
+    for name, value in flags.items():
         if not isinstance(value, bool | np.bool_):
             raise ValueError(f"`{name}` must be True or False, got {value!r}.")
     dtype = _check_dtype(dtype)
-    explicit = data_home is not None
     home = get_data_home(data_home)
-    folders = _search_folders(home, with_keras=not explicit)
+    folders = _search_folders(home, with_keras=data_home is None)
     target_folder = os.path.join(home, FASHION_MNIST_FOLDER)
 
     splits = _SUBSETS[subset]
@@ -348,6 +328,7 @@ def load_fashion_mnist(
         target_names=np.array(FASHION_MNIST_CLASSES),
         feature_names=feature_names,
         frame=frame,
+        sources={split: located[split] for split in splits},
         DESCR=_describe(subset, splits, located, parts),
     )
 
@@ -357,11 +338,7 @@ def _check_dtype(dtype):
         resolved = np.dtype(dtype)
     except TypeError:
         resolved = None
-    if (
-        resolved is None
-        or resolved.kind not in "fiu"
-        or not np.can_cast(np.uint8, resolved)
-    ):
+    if resolved is None or not (resolved.kind in "fiu" and np.can_cast("u1", resolved)):
         raise ValueError(
             "`dtype` must be a float type (default np.float32) or an integer type "
             f"that holds 0..255 (e.g. np.uint8), got {dtype!r}."
@@ -369,23 +346,19 @@ def _check_dtype(dtype):
     return resolved
 
 
-def _keras_folders():
-    folders = []
-    if os.environ.get("KERAS_HOME"):
-        folders.append(os.path.join(os.environ["KERAS_HOME"], "datasets"))
-    folders.append(os.path.join(os.path.expanduser("~"), ".keras", "datasets"))
-    return [os.path.join(folder, FASHION_MNIST_FOLDER) for folder in folders]
-
-
 def _search_folders(home, *, with_keras):
-    folders = [os.path.join(home, FASHION_MNIST_FOLDER), home]
+    folders = [home]
     if with_keras:
-        folders += _keras_folders()
-    unique = []
+        keras_home = os.environ.get("KERAS_HOME")
+        folders += [os.path.join(keras_home, "datasets")] if keras_home else []
+        folders.append(os.path.join(os.path.expanduser("~"), ".keras", "datasets"))
+    folders = [os.path.join(home, FASHION_MNIST_FOLDER), home] + [
+        os.path.join(folder, FASHION_MNIST_FOLDER) for folder in folders[1:]
+    ]
+    unique = {}
     for folder in folders:
-        if os.path.abspath(folder) not in map(os.path.abspath, unique):
-            unique.append(folder)
-    return unique
+        unique.setdefault(os.path.abspath(folder), folder)
+    return list(unique.values())
 
 
 def _locate(split, folders):
@@ -394,12 +367,9 @@ def _locate(split, folders):
     Any kind of file counts, so that a FIFO or folder in a file's place is
     refused by ``read_idx`` with a clear error instead of being skipped.
     """
-    images_name, labels_name = _SPLITS[split][:2]
+    names = _SPLITS[split][:2]
     for folder in folders:
-        if all(
-            os.path.exists(os.path.join(folder, name))
-            for name in (images_name, labels_name)
-        ):
+        if all(os.path.exists(os.path.join(folder, name)) for name in names):
             return folder
     return None
 
@@ -407,10 +377,8 @@ def _locate(split, folders):
 def _read_split(folder, split):
     """Images (n, 28, 28) and labels (n,) of one split, checked against each other.
 
-    Both headers are read and compared first: nothing is allocated for a file
-    whose shape or count is wrong, and the data read are capped at the counts
-    the headers declared.
-    """
+    Both headers are compared first: nothing is allocated for a file whose shape
+    or count is wrong, and the reads are capped at the declared counts."""
     images_name, labels_name, official = _SPLITS[split]
     images_path = os.path.join(folder, images_name)
     labels_path = os.path.join(folder, labels_name)
@@ -466,9 +434,8 @@ def _base_urls():
 
 def _download_missing(names, folder, *, base_urls=None, progress=None):
     """Download the ``names`` not yet in ``folder``; a tuple of the failures."""
-    if base_urls is None:
-        base_urls = _base_urls()
-    return download_files(names, folder, base_urls, FILE_CHECKSUMS, progress=progress)
+    urls = _base_urls() if base_urls is None else base_urls
+    return download_files(names, folder, urls, FILE_SHA256, progress=progress)
 
 
 def _missing_message(subset, names, folders, target_folder, failures):
@@ -502,45 +469,50 @@ def _missing_message(subset, names, folders, target_folder, failures):
     return "\n".join(lines)
 
 
+_DESCR = """.. _fashion_mnist_dataset:
+
+Fashion-MNIST dataset
+---------------------
+
+**Data Set Characteristics:**
+
+:Number of Instances: {n_total:,} (subset={subset!r})
+:Number of Attributes: 784 (28x28 grey pixels, 0 background to 255)
+:Classes: {classes}
+:Creator: Zalando Research (Han Xiao, Kashif Rasul, Roland Vollgraf)
+:Source: {home_page}
+:Licence: MIT, copyright (c) 2017 Zalando SE
+:Date: 2017
+
+Fashion-MNIST is a data set of Zalando's article images: 60,000 training and
+10,000 test images of 28x28 grey pixels, each labelled with one of 10
+classes. It was made as a drop-in replacement for MNIST: same image size,
+same file format (IDX), same split sizes, but harder to classify.
+
+Files read:
+{files}
+
+.. topic:: References
+
+  - Han Xiao, Kashif Rasul, Roland Vollgraf. Fashion-MNIST: a Novel Image
+    Dataset for Benchmarking Machine Learning Algorithms. arXiv:1708.07747,
+    2017.
+"""
+
+
 def _describe(subset, splits, located, parts):
-    n_total = sum(p[1].shape[0] for p in parts)
-    lines = [
-        ".. _fashion_mnist_dataset:",
-        "",
-        "Fashion-MNIST dataset",
-        "---------------------",
-        "",
-        "**Data Set Characteristics:**",
-        "",
-        f":Number of Instances: {n_total:,} (subset={subset!r})",
-        ":Number of Attributes: 784 (28x28 grey pixels, 0 background to 255)",
-        ":Classes: "
-        + ", ".join(f"{i} {c}" for i, c in enumerate(FASHION_MNIST_CLASSES)),
-        ":Creator: Zalando Research (Han Xiao, Kashif Rasul, Roland Vollgraf)",
-        f":Source: {_HOME_PAGE}",
-        ":Licence: MIT, copyright (c) 2017 Zalando SE",
-        ":Date: 2017",
-        "",
-        "Fashion-MNIST is a data set of Zalando's article images: 60,000 training and",
-        "10,000 test images of 28x28 grey pixels, each labelled with one of 10",
-        "classes. It was made as a drop-in replacement for MNIST: same image size,",
-        "same file format (IDX), same split sizes, but harder to classify.",
-        "",
-        "Files read:",
-    ]
+    files = []
     for split, (images, _, paths) in zip(splits, parts, strict=True):
         official = _SPLITS[split][2]
         note = "" if images.shape[0] == official else f" of the official {official:,}"
-        lines.append(
+        files.append(
             f"- {split}: {images.shape[0]:,} images{note}, from {located[split]}"
         )
-        lines.extend(f"    {os.path.basename(path)}" for path in paths)
-    lines += [
-        "",
-        ".. topic:: References",
-        "",
-        "  - Han Xiao, Kashif Rasul, Roland Vollgraf. Fashion-MNIST: a Novel Image",
-        "    Dataset for Benchmarking Machine Learning Algorithms. arXiv:1708.07747,",
-        "    2017.",
-    ]
-    return "\n".join(lines) + "\n"
+        files.extend(f"    {os.path.basename(path)}" for path in paths)
+    return _DESCR.format(
+        n_total=sum(p[1].shape[0] for p in parts),
+        subset=subset,
+        classes=", ".join(f"{i} {c}" for i, c in enumerate(FASHION_MNIST_CLASSES)),
+        home_page=_HOME_PAGE,
+        files="\n".join(files),
+    )
