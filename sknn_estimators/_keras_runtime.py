@@ -574,3 +574,41 @@ def model_from_file(path):
 
     with SafeModeScope(True):
         return keras.saving.load_model(path, safe_mode=True)
+
+
+@contextlib.contextmanager
+def tensorflow_random_state(seed):
+    """Seed Python's, NumPy's and the Keras backend's global generators in a block.
+
+    For plain Keras code beside the estimators (as in scikeras' benchmark
+    tutorial); the estimators themselves need only ``random_state``, which
+    touches no global generator. Python's and NumPy's states are restored when
+    the block ends; the backend's global seed stays set (TensorFlow cannot
+    unset it). Determinism flags are never touched.
+
+    Parameters
+    ----------
+    seed : int
+        The seed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn_estimators.wrappers import tensorflow_random_state
+    >>> with tensorflow_random_state(0):
+    ...     a = np.random.rand()
+    >>> with tensorflow_random_state(0):
+    ...     b = np.random.rand()
+    >>> a == b
+    True
+    """
+    import random
+
+    keras = import_keras()
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    keras.utils.set_random_seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)

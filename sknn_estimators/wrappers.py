@@ -7,7 +7,14 @@ turns a trained network's outputs, or one layer's, into features.
 """
 
 from sknn_estimators._base import BaseWrapper
+from sknn_estimators._keras_runtime import tensorflow_random_state
 from sknn_estimators._transformer import KerasTransformer
 from sknn_estimators._wrappers import KerasClassifier, KerasRegressor
 
-__all__ = ["BaseWrapper", "KerasClassifier", "KerasRegressor", "KerasTransformer"]
+__all__ = [
+    "BaseWrapper",
+    "KerasClassifier",
+    "KerasRegressor",
+    "KerasTransformer",
+    "tensorflow_random_state",
+]
