@@ -196,7 +196,8 @@ class BaseWrapper(BaseEstimator):
         # Extra parameters for the model function (``hidden_layer_sizes=...``)
         # and routed ones (``optimizer__learning_rate=...``) are parameters
         # too: stored unchanged under their own names, listed by get_params.
-        vars(self).update(kwargs)
+        for name, value in kwargs.items():
+            setattr(self, name, value)
 
     # -------------------------------------------------------------- parameters
     def _get_param_names(self):

@@ -7,10 +7,12 @@ trains with, and tags. The target encoders live in
 :mod:`sknn_estimators._wrapper_encoders`.
 """
 
+import warnings
 from numbers import Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
@@ -489,10 +491,6 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
 
 def _column_to_1d(y):
     """A column vector ``y`` as 1-D, with scikit-learn's warning."""
-    import warnings
-
-    from sklearn.exceptions import DataConversionWarning
-
     if hasattr(y, "shape") and getattr(y, "ndim", 0) == 2 and y.shape[1] == 1:
         warnings.warn(
             "A column-vector y was passed when a 1d array was expected. Please "
