@@ -35,7 +35,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from sklearn_compat.base import _fit_context
 from sklearn_compat.utils.validation import validate_data
 
-from sknn_estimators._compile import make_object
+from sknn_estimators._compile import make_object, routed_under
 from sknn_estimators._keras_runtime import (
     STEPS_PER_EXECUTION,
     InterruptFlag,
@@ -279,13 +279,9 @@ class BaseWrapper(BaseEstimator):
         return ROUTING_PREFIXES
 
     def _routed(self, destination):
-        """The parameters routed to ``destination`` (``destination__name``)."""
-        prefix = f"{destination}__"
-        return {
-            name[len(prefix) :]: value
-            for name, value in self.get_params(deep=False).items()
-            if name.startswith(prefix) and "__" not in name[len(prefix) :]
-        }
+        """The parameters routed to ``destination`` (``destination__name``),
+        without the nested ones (``destination__name__arg``)."""
+        return {k: v for k, v in self._sub(destination).items() if "__" not in k}
 
     def _model_params(self):
         """Extra parameters for the model function: not routed, and declared
@@ -1194,12 +1190,7 @@ class BaseWrapper(BaseEstimator):
     def _sub(self, destination):
         """Every parameter routed to ``destination``, nested names included
         (``loss__0__from_logits`` as ``0__from_logits``)."""
-        prefix = f"{destination}__"
-        return {
-            name[len(prefix) :]: value
-            for name, value in self.get_params(deep=False).items()
-            if name.startswith(prefix)
-        }
+        return routed_under(self.get_params(deep=False), destination)
 
     def _check_model_outputs(self, model):
         """Refuse a model whose output does not fit the targets, with a message

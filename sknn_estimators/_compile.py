@@ -61,7 +61,7 @@ def _build(item, routed, inherited, *, copy_instances):
         made = {
             key: _build(
                 item[key],
-                _sub(routed, str(key)),
+                routed_under(routed, str(key)),
                 shared,
                 copy_instances=copy_instances,
             )
@@ -72,7 +72,9 @@ def _build(item, routed, inherited, *, copy_instances):
         return type(item)(made[i] for i in range(len(item)))
     if inspect.isclass(item):
         arguments = {
-            name: _build(value, _sub(routed, name), {}, copy_instances=copy_instances)
+            name: _build(
+                value, routed_under(routed, name), {}, copy_instances=copy_instances
+            )
             for name, value in shared.items()
         }
         # Digit names are positional arguments (``callbacks__name__0``).
@@ -91,7 +93,7 @@ def _build(item, routed, inherited, *, copy_instances):
     return item
 
 
-def _sub(routed, key):
+def routed_under(routed, key):
     """The routed names under ``key__``, without that prefix."""
     prefix = f"{key}__"
     return {k[len(prefix) :]: v for k, v in routed.items() if k.startswith(prefix)}
