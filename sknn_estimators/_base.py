@@ -35,7 +35,12 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from sklearn_compat.base import _fit_context
 from sklearn_compat.utils.validation import validate_data
 
-from sknn_estimators._compile import make_object, routed_under
+from sknn_estimators._compile import (
+    loss_name,
+    make_object,
+    metric_long_name,
+    routed_under,
+)
 from sknn_estimators._keras_runtime import (
     STEPS_PER_EXECUTION,
     InterruptFlag,
@@ -511,6 +516,7 @@ class BaseWrapper(BaseEstimator):
         else:
             known = {} if classes is None else {"classes": classes}
             X, y_encoded = self._initialize(X, y, **known)
+        X = self._model_input(X)
         n_samples = _n_samples(X)
         weights = self._training_weights(sample_weight, n_samples, y_encoded)
         options = self._training_options(
@@ -581,7 +587,8 @@ class BaseWrapper(BaseEstimator):
                 verbose=int(verbose),
                 **options.get("keras_fit", {}),
             )
-        self._record_history(history.history, appending)
+        logs = {_history_key(keras, k): v for k, v in history.history.items()}
+        self._record_history(logs, appending)
         self._after_training()
         if interrupt.interrupted:
             warnings.warn(
@@ -625,6 +632,10 @@ class BaseWrapper(BaseEstimator):
     )
     #: Arguments of ``predict`` (and ``predict__`` routing), as scikeras'.
     _predict_kwargs = frozenset({"batch_size", "verbose", "steps"})
+
+    #: scikit-learn's ``poor_score`` tag: a network the user supplies may
+    #: train one epoch (the default), so no score is promised (as scikeras).
+    _poor_score = True
 
     #: Whether a ``warm_start`` fit appends to ``history_`` (MLPClassifier's
     #: convention) instead of starting it again (scikeras').
@@ -1090,13 +1101,39 @@ class BaseWrapper(BaseEstimator):
             if not model.compiled:
                 kwargs = self._get_compile_kwargs(keras, steps)
                 kwargs.setdefault("steps_per_execution", STEPS_PER_EXECUTION)
+                if isinstance(kwargs["loss"], dict):
+                    # Outputs a loss dict leaves out get no loss (Keras 2 and
+                    # scikeras' convention; Keras 3 wants every name).
+                    names = getattr(model, "output_names", None) or ()
+                    kwargs["loss"] = {**dict.fromkeys(names), **kwargs["loss"]}
                 model.compile(**kwargs)
+            else:
+                self._check_compiled_loss(keras, model)
         return model
+
+    def _check_compiled_loss(self, keras, model):
+        """Refuse a model compiled with a loss other than the ``loss`` given
+        (when that is not the class's default): the data may not fit it."""
+        default = inspect.signature(type(self).__init__).parameters.get("loss")
+        default = None if default is None else default.default
+        given = loss_name(keras, self.loss)
+        compiled = loss_name(keras, getattr(model, "loss", None))
+        if None in (given, compiled) or given == loss_name(keras, default):
+            return
+        if given != compiled:
+            raise ValueError(
+                f"loss={self.loss!r} but model compiled with {model.loss!r}. "
+                "Data may not match loss function! Pass the loss the model "
+                "function compiles with, or leave `loss` at its default."
+            )
 
     def _check_trainable(self):
         """A clear error for a model compiled without a loss or optimizer
         (which predicts, after ``initialize``, but cannot train)."""
-        if getattr(self.model_, "loss", None) is None:
+        loss = getattr(self.model_, "loss", None)
+        if isinstance(loss, dict):
+            loss = list(loss.values())
+        if loss is None or (isinstance(loss, list | tuple) and not any(loss)):
             raise ValueError(
                 f"{type(self).__name__} needs a loss to compile the model. Provide "
                 "a `loss` (e.g. loss='sparse_categorical_crossentropy') or return "
@@ -1204,9 +1241,10 @@ class BaseWrapper(BaseEstimator):
         n_expected = getattr(self, "n_outputs_expected_", 1) or 1
         if len(outputs) != n_expected:
             raise ValueError(
-                f"`model` returned a model with {len(outputs)} outputs, but "
-                f"{type(self).__name__} expects {n_expected} from its "
-                "target_encoder."
+                f"`model` returned a model with {len(outputs)} outputs, but the "
+                f"target_encoder of {type(self).__name__} makes y an input of size "
+                f"{n_expected} for it (n_outputs_expected_): the model needs one "
+                "output per target array."
             )
         if n_expected != 1:
             return
@@ -1247,6 +1285,7 @@ class BaseWrapper(BaseEstimator):
         dtype = self._input_dtype
         if len(self.model_.inputs) == 1:  # what the model takes (floatx)
             dtype = np.dtype(self.model_.inputs[0].dtype)
+        X = self._model_input(X)
 
         def tensorflow_path(rows):
             options = {} if batch_size is None else {"batch_size": batch_size}
@@ -1260,6 +1299,17 @@ class BaseWrapper(BaseEstimator):
         if output is None:
             output = tensorflow_path(X)
         return map_targets(lambda a: a.astype(np.float64), output)
+
+    def _model_input(self, X):
+        """The one array of a list or dict of one array, for a model with one
+        input (as Keras takes it)."""
+        try:
+            inputs = self.model_.inputs or ()
+        except (AttributeError, ValueError):
+            return X  # a subclassed model: Keras takes what it is given
+        if len(inputs) == 1 and isinstance(X, list | tuple | dict) and len(X) == 1:
+            return next(iter(X.values())) if isinstance(X, dict) else X[0]
+        return X
 
     def predict(self, X, **kwargs):
         """Predictions: the model's outputs through the target encoder's
@@ -1434,6 +1484,14 @@ class BaseWrapper(BaseEstimator):
         tags.input_tags.sparse = bool(self._accepts_sparse())
         tags.non_deterministic = False
         return tags
+
+
+def _history_key(keras, key):
+    """scikeras' ``history_`` keys: metrics by their long name (``"mae"`` ->
+    ``"mean_absolute_error"``); the loss and ``val_`` keys as Keras logs them."""
+    if key == "loss" or key.startswith("val_"):
+        return key
+    return metric_long_name(keras, key)
 
 
 def _n_samples(X):

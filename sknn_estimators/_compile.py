@@ -15,6 +15,7 @@ are used as they are (as Keras does), so that their state can be read after a
 fit. Digit names route positional arguments (``callbacks__name__0``).
 """
 
+import functools
 import inspect
 
 #: Metric names that Keras matches to the loss when it compiles the model
@@ -97,3 +98,42 @@ def routed_under(routed, key):
     """The routed names under ``key__``, without that prefix."""
     prefix = f"{key}__"
     return {k[len(prefix) :]: v for k, v in routed.items() if k.startswith(prefix)}
+
+
+def loss_name(keras, loss):
+    """The snake-case name of a loss given as a name, class, instance or
+    function (``"mse"``, ``MeanSquaredError`` and ``MeanSquaredError()`` all
+    give ``"mean_squared_error"``), or None for anything else (lists, dicts)."""
+    if isinstance(loss, str):
+        try:
+            loss = keras.losses.get(loss)
+        except ValueError:
+            return _snake(loss)
+    if inspect.isfunction(loss):
+        return loss.__name__
+    if not inspect.isclass(loss):
+        loss = type(loss)
+    if issubclass(loss, keras.losses.Loss):
+        return _snake(loss.__name__)
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def metric_long_name(keras, key):
+    """The name a Keras metric has by default, for a shorthand name
+    (``"mae"`` -> ``"mean_absolute_error"``); ``key`` if Keras knows none."""
+    try:
+        metric = keras.metrics.get(key)
+    except ValueError:
+        return key
+    if inspect.isfunction(metric):
+        return metric.__name__
+    default = inspect.signature(type(metric).__init__).parameters.get("name")
+    if default is None or not isinstance(default.default, str):
+        return key
+    return default.default
+
+
+def _snake(name):
+    """``"BinaryCrossentropy"`` -> ``"binary_crossentropy"``."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")

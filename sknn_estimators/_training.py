@@ -59,6 +59,7 @@ class MLPTrainingMixin:
 
     _history_continues = True
     _partial_fit_needs_classes = True
+    _poor_score = False  # a preset network, trained for many epochs by default
 
     def _routing_prefixes(self):
         return ()

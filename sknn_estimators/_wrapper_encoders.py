@@ -53,7 +53,7 @@ class ClassifierLabelEncoder(TransformerMixin, BaseEstimator):
                 "multiclass and multilabel-indicator targets; for others, override "
                 "its target_encoder."
             )
-        self._y_dtype = y.dtype
+        self._y_dtype = y.dtype  # kept in saved files (predictions are int64)
         self._one_hot = is_categorical_crossentropy(self.loss)
         if target_type == "multilabel-indicator":
             if y.min() == 0 and (y.sum(axis=1) == 1).all():
@@ -76,6 +76,14 @@ class ClassifierLabelEncoder(TransformerMixin, BaseEstimator):
                     f"got shape {y.shape}."
                 )
             return y
+        if y.ndim != 1:
+            raise ValueError(
+                f"y of shape {y.shape} has {int(np.prod(y.shape[1:]))} features per "
+                "sample, but "
+                f"{type(self).__name__} was fitted on one column of class labels "
+                f"({self._target_type}); fit a new estimator to change the kind "
+                "of target."
+            )
         unseen = np.setdiff1d(y, self.classes_)
         if unseen.size:
             raise ValueError(
@@ -96,7 +104,7 @@ class ClassifierLabelEncoder(TransformerMixin, BaseEstimator):
         if self._target_type == "multilabel-indicator":
             if return_proba:
                 return proba
-            return (proba > 0.5).astype(self._y_dtype)
+            return (proba > 0.5).astype(np.int64)  # as scikit-learn's, any y dtype
         if self.n_classes_ == 1:  # one class: it is every prediction
             proba = np.ones((proba.shape[0], 1))
         elif proba.shape[1] == 1:  # one sigmoid unit: the second class's
@@ -106,7 +114,7 @@ class ClassifierLabelEncoder(TransformerMixin, BaseEstimator):
             return proba
         indices = proba.argmax(axis=1)
         if self._target_type == "multiclass-onehot":
-            return np.eye(self.n_classes_, dtype=self._y_dtype)[indices]
+            return np.eye(self.n_classes_, dtype=np.int64)[indices]
         return self.classes_[indices]
 
     def get_metadata(self):

@@ -194,6 +194,23 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
     def _prepare_targets(self, y):
         return _column_to_1d(y)
 
+    def _network_targets(self, y_encoded):
+        """Class indices as a column for a model with one output unit: the
+        shape of its output, which a loss of the user's own may need."""
+        try:
+            outputs = self.model_.outputs
+        except (AttributeError, ValueError):
+            return y_encoded  # a subclassed model, not built yet
+        if (
+            isinstance(y_encoded, np.ndarray)
+            and y_encoded.ndim == 1
+            and outputs is not None
+            and len(outputs) == 1
+            and tuple(outputs[0].shape[1:]) == (1,)
+        ):
+            return y_encoded.reshape(-1, 1)
+        return y_encoded
+
     def _new_target_encoder(self, classes):
         encoder = self.target_encoder
         if classes is not None and "categories" in encoder.get_params():
@@ -386,6 +403,7 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
         tags.classifier_tags.multi_label = True
+        tags.classifier_tags.poor_score = self._poor_score
         return tags
 
 
@@ -486,6 +504,7 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
+        tags.regressor_tags.poor_score = self._poor_score
         return tags
 
 

@@ -8,6 +8,7 @@ import pytest
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.datasets import load_digits
+from sklearn.exceptions import DataConversionWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
@@ -55,6 +56,11 @@ def test_the_presets_are_wrapper_subclasses():
     # The presets take their own parameters, not the wrapper's.
     assert "model" not in FashionCNNClassifier().get_params()
     assert "solver" in CNNRegressor().get_params()
+    # A user's network may train one epoch (the default): no score promised.
+    assert KerasClassifier().__sklearn_tags__().classifier_tags.poor_score
+    assert KerasRegressor().__sklearn_tags__().regressor_tags.poor_score
+    assert not FashionCNNClassifier().__sklearn_tags__().classifier_tags.poor_score
+    assert not CNNRegressor().__sklearn_tags__().regressor_tags.poor_score
 
 
 @pytest.mark.parametrize("backend", ["threading", "sequential"])
@@ -365,6 +371,66 @@ def test_model_and_build_function_errors():
         KerasClassifier(
             sigmoid_model, loss="binary_crossentropy", optimizer=None, **QUIET
         ).fit(X, y)
+
+
+def test_loss_given_and_loss_compiled_must_agree(data):
+    X, y = data
+
+    def compiled_with(loss):
+        def build(meta):
+            model = sigmoid_model(meta)
+            model.compile(optimizer="adam", loss=loss)
+            return model
+
+        return build
+
+    mae = keras.losses.MeanAbsoluteError()
+    same = KerasClassifier(compiled_with(mae), loss="mean_absolute_error", **QUIET)
+    assert same.fit(X, y).model_.loss is mae  # the model's own loss object
+    with pytest.raises(ValueError, match="loss='mse' but model compiled with"):
+        KerasClassifier(compiled_with(mae), loss="mse", **QUIET).fit(X, y)
+    # No loss, or a list of none, is a clear error, not Keras' AttributeError.
+    with pytest.raises(ValueError, match="Provide a `loss`"):
+        KerasClassifier(compiled_with([None]), **QUIET).fit(X, y)
+
+
+def test_history_names_shorthand_metrics_in_full(data):
+    X, y = data
+    est = KerasRegressor(
+        sigmoid_model, loss="mse", metrics=["mae"], validation_split=0.2, **QUIET
+    ).fit(X, y.astype(float))
+    # Keras logs the wrapper-compiled metric by its full name already.
+    assert set(est.history_) == {
+        "loss",
+        "mean_absolute_error",
+        "val_loss",
+        "val_mean_absolute_error",
+    }
+
+    def compiled_with_shorthand(meta):
+        model = sigmoid_model(meta)
+        model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+        return model
+
+    est = KerasRegressor(compiled_with_shorthand, **QUIET).fit(X, y.astype(float))
+    assert set(est.history_) == {"loss", "mean_absolute_error"}
+
+
+def test_one_unit_gets_a_column_of_targets_and_y_keeps_its_columns(data):
+    X, y = data
+    seen = []
+
+    class ShapeRecordingLoss(keras.losses.Loss):
+        def __call__(self, y_true, y_pred, sample_weight=None):
+            seen.append((tuple(y_true.shape[1:]), tuple(y_pred.shape[1:])))
+            return keras.losses.binary_crossentropy(y_true, y_pred)
+
+    clf = KerasClassifier(sigmoid_model, loss=ShapeRecordingLoss, **QUIET)
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        clf.fit(X, y.reshape(-1, 1))  # a column of labels, as 1-D labels
+    assert seen and set(seen) == {((1,), (1,))}
+    with pytest.raises(ValueError, match="has 2 features per sample, but"):
+        clf.partial_fit(X, np.column_stack([y, y]))
 
 
 def test_a_subclass_declares_routed_parameters_in_its_init(data):

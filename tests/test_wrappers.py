@@ -216,6 +216,9 @@ def test_one_hot_targets_and_multilabel(data):
     )
     assert clf.target_type_ == "multilabel-indicator"
     assert clf.predict(X).shape == multilabel.shape
+    # Indicator predictions are int64 whatever y's dtype, as scikit-learn's.
+    from_floats = clone(clf).fit(X, multilabel.astype(np.float32))
+    assert from_floats.predict(X).dtype == np.int64
     proba = clf.predict_proba(X)
     assert proba.shape == multilabel.shape and ((proba >= 0) & (proba <= 1)).all()
     assert clf.score(X, multilabel) > 0.5
@@ -491,6 +494,16 @@ def test_the_feature_encoder_can_be_overridden(data):
 
     reg = Doubled(first_layer_input, loss="mse", epochs=1, **QUIET).fit(X, y)
     np.testing.assert_array_equal(reg.feature_encoder_.transform(X[:2]), 2 * X[:2])
+
+    class AsList(KerasRegressor):  # one input as a list of one array
+        @property
+        def feature_encoder(self):
+            from sklearn.preprocessing import FunctionTransformer
+
+            return FunctionTransformer(lambda X: [X])
+
+    listed = AsList(mlp, loss="mse", predict__batch_size=-1, **QUIET).fit(X, y)
+    assert listed.predict(X).shape == (len(X),)
     assert reg.predict(X).shape == (len(X),)
     assert "feature_encoder_" in seen["meta"] and "target_encoder_" in seen["meta"]
 
@@ -607,7 +620,9 @@ def test_multi_output_model_with_the_wrong_number_of_outputs(multi_output_data):
 
     clf = MultiOutputClassifier(model=one_output, loss="mse", **QUIET)
     with pytest.raises(
-        ValueError, match="1 outputs, but MultiOutputClassifier expects 2"
+        ValueError,
+        match="1 outputs, but the target_encoder of MultiOutputClassifier makes y "
+        "an input of size 2",
     ):
         clf.fit(X, y)
 
@@ -666,6 +681,19 @@ def test_multi_output_regressor_with_dict_targets(data):
     reg = TwoHeadRegressor(get_model, loss="mse", **FAST, **QUIET).fit(X, y)
     assert reg.predict(X).shape == (len(X), 2)
     assert reg.score(X, y) > 0.8
+
+    # A loss dict that names one output trains that output alone (Keras 2's
+    # and scikeras' convention), the other keeping its initial weights.
+    one = TwoHeadRegressor(
+        get_model,
+        loss={"first": keras.losses.MeanSquaredError},
+        loss__first__name="first_mse",
+        **QUIET,
+    )
+    with pytest.warns(UserWarning, match="Gradients do not exist"):
+        one.fit(X, y)
+    assert one.model_.loss["first"].name == "first_mse"
+    assert one.model_.loss["second"] is None
 
 
 @pytest.mark.parametrize("estimator", ["classifier", "regressor"])
