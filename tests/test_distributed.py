@@ -7,6 +7,8 @@ from sklearn.model_selection import GridSearchCV
 from tests.clusters import local_dask_client
 from tests.conftest import small_cnn
 
+pytest.importorskip("distributed")  # the dask extra (not in make test-min)
+
 GRID = {"epochs": [1, 6], "learning_rate_init": [0.003]}
 
 
