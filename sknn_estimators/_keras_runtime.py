@@ -582,9 +582,10 @@ def tensorflow_random_state(seed):
 
     For plain Keras code beside the estimators (as in scikeras' benchmark
     tutorial); the estimators themselves need only ``random_state``, which
-    touches no global generator. Python's and NumPy's states are restored when
-    the block ends; the backend's global seed stays set (TensorFlow cannot
-    unset it). Determinism flags are never touched.
+    touches no global generator. Python's and NumPy's states, and
+    TensorFlow's global seed (unset by default), are restored when the block
+    ends, so unseeded code after it draws new values. Determinism flags are
+    never touched.
 
     Parameters
     ----------
@@ -606,9 +607,23 @@ def tensorflow_random_state(seed):
 
     keras = import_keras()
     python_state, numpy_state = random.getstate(), np.random.get_state()
+    tensorflow_seed = _tensorflow_global_seed()
     keras.utils.set_random_seed(seed)
     try:
         yield
     finally:
         random.setstate(python_state)
         np.random.set_state(numpy_state)
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            tf.random.set_seed(tensorflow_seed)  # None: unseeded again
+
+
+def _tensorflow_global_seed():
+    """TensorFlow's global seed, None when unset (or not TensorFlow)."""
+    if import_keras().backend.backend() != "tensorflow":
+        return None
+    from tensorflow.python.eager import context  # no public getter
+
+    return context.global_seed()

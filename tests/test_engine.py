@@ -525,3 +525,18 @@ def test_validation_split_stratifies_only_where_every_class_can_be_held_out():
         **QUIET,
     )
     assert "val_loss" in clf.fit(X, y).history_
+
+
+def test_tensorflow_random_state_repeats_inside_and_restores_after():
+    import tensorflow as tf
+
+    from sknn_estimators.wrappers import tensorflow_random_state
+
+    unseeded, seeded = [], []
+    for _ in range(5):
+        unseeded += [float(tf.random.uniform([1])[0]) for _ in range(2)]
+        for _ in range(2):
+            with tensorflow_random_state(42):
+                seeded.append(float(tf.random.uniform([1])[0]))
+    assert len(set(seeded)) == 1
+    assert len(set(unseeded)) == len(unseeded)  # the seed did not stay set
