@@ -38,7 +38,7 @@ _SIZES = {
     "out_of_core_rows": (1_000_000, 20_000),
     "in_memory_rows": (100_000, 5_000),
     "n_fits": (200, 20),
-    "dask_rows": (700_000, 20_000),
+    "dask_rows": (100_000, 20_000),
 }
 PROFILES = {
     p: {k: v[i] for k, v in _SIZES.items()} for i, p in enumerate(("full", "quick"))

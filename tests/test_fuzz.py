@@ -99,7 +99,12 @@ def call(function, *args):
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,  # the same examples in every run: CI is repeatable
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(data=st.data())
 def test_fit_on_random_input_succeeds_or_raises_a_clear_error(estimator, data):
     X = data.draw(inputs(), label="X")
@@ -120,7 +125,7 @@ def fitted():
 
 
 @pytest.mark.parametrize("index", range(len(ESTIMATORS)), ids=IDS)
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=60, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(X=inputs())
 def test_predict_on_random_input_returns_or_raises_a_clear_error(fitted, index, X):
