@@ -1232,12 +1232,9 @@ class BaseWrapper(BaseEstimator):
     def _check_model_outputs(self, model):
         """Refuse a model whose output does not fit the targets, with a message
         that says what it should be (instead of TensorFlow's shape error)."""
-        try:
-            outputs = model.outputs
-        except (AttributeError, ValueError):
-            return  # a subclassed model, not built yet: Keras checks at fit
+        outputs = _graph_tensors(model, "outputs")
         if outputs is None:
-            return
+            return  # a subclassed model, not built yet: Keras checks at fit
         n_expected = getattr(self, "n_outputs_expected_", 1) or 1
         if len(outputs) != n_expected:
             raise ValueError(
@@ -1303,10 +1300,7 @@ class BaseWrapper(BaseEstimator):
     def _model_input(self, X):
         """The one array of a list or dict of one array, for a model with one
         input (as Keras takes it)."""
-        try:
-            inputs = self.model_.inputs or ()
-        except (AttributeError, ValueError):
-            return X  # a subclassed model: Keras takes what it is given
+        inputs = _graph_tensors(self.model_, "inputs") or ()  # none: Keras decides
         if len(inputs) == 1 and isinstance(X, list | tuple | dict) and len(X) == 1:
             return next(iter(X.values())) if isinstance(X, dict) else X[0]
         return X
@@ -1484,6 +1478,15 @@ class BaseWrapper(BaseEstimator):
         tags.input_tags.sparse = bool(self._accepts_sparse())
         tags.non_deterministic = False
         return tags
+
+
+def _graph_tensors(model, kind):
+    """``model.inputs`` or ``model.outputs`` (``kind``), or None where Keras
+    cannot tell yet (a subclassed model before it is built)."""
+    try:
+        return getattr(model, kind)
+    except (AttributeError, ValueError):
+        return None
 
 
 def _history_key(keras, key):

@@ -18,7 +18,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.base import _fit_context
 
-from sknn_estimators._base import BaseWrapper, _plain
+from sknn_estimators._base import BaseWrapper, _graph_tensors, _plain
 from sknn_estimators._wrapper_encoders import (
     ClassifierLabelEncoder,
     RegressorTargetEncoder,
@@ -197,10 +197,7 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
     def _network_targets(self, y_encoded):
         """Class indices as a column for a model with one output unit: the
         shape of its output, which a loss of the user's own may need."""
-        try:
-            outputs = self.model_.outputs
-        except (AttributeError, ValueError):
-            return y_encoded  # a subclassed model, not built yet
+        outputs = _graph_tensors(self.model_, "outputs")  # None: not built yet
         if (
             isinstance(y_encoded, np.ndarray)
             and y_encoded.ndim == 1
