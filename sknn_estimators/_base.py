@@ -613,23 +613,6 @@ class BaseWrapper(BaseEstimator):
             "run_eagerly",
         }
     )
-    #: Arguments of ``fit`` (and ``fit__`` routing) the engine takes, as in
-    #: scikeras' ``_fit_kwargs``.
-    _fit_kwargs = frozenset(
-        {
-            "batch_size",
-            "epochs",
-            "verbose",
-            "validation_split",
-            "shuffle",
-            "class_weight",
-            "sample_weight",
-            "initial_epoch",
-            "validation_steps",
-            "validation_batch_size",
-            "validation_freq",
-        }
-    )
     #: Arguments of ``predict`` (and ``predict__`` routing), as scikeras'.
     _predict_kwargs = frozenset({"batch_size", "verbose", "steps"})
 
@@ -759,7 +742,7 @@ class BaseWrapper(BaseEstimator):
         self.n_iter_ = self.current_epoch
 
     # ------------------------------------------------------------- validation
-    def _validate_training_data(self, X, y, *, reset):
+    def _validate_training_data(self, X, y, *, reset, predicting=False):
         if self._takes_structured_input(X):
             X = self._structured_input(X, reset=reset)
             if y is not None:
@@ -788,10 +771,10 @@ class BaseWrapper(BaseEstimator):
                     **self._target_validation,
                 )
         except ValueError as error:
-            args = {"X": X, "y": y} if self._target_validation else {"X": X}
+            args = {"X": X} if y is None else {"X": X, "y": y}
             self._raise_not_numeric(error, args)
         given_dtype = X.dtype
-        if not reset and self._takes_any_input():
+        if not reset and not predicting and self._takes_any_input():
             self._check_input_dtype(given_dtype)
         X = self._shape_input(
             _as_network_input(X, self._input_dtype), sample_shape, reset=reset
@@ -864,22 +847,7 @@ class BaseWrapper(BaseEstimator):
     def _validate_input(self, X):
         """Validate ``X`` at prediction: the fitted layout, as the network takes it."""
         check_is_fitted(self)
-        if self._takes_structured_input(X):
-            return self._structured_input(X, reset=False)
-        X, sample_shape = self._split_sample_shape(X)
-        self._check_sample_shape(sample_shape)
-        try:
-            X = validate_data(
-                self,
-                X,
-                reset=False,
-                dtype=_validation_dtype(X),
-                accept_sparse=self._accepts_sparse(),
-            )
-        except ValueError as error:
-            self._raise_not_numeric(error, {"X": X})
-        X = _as_network_input(X, self._input_dtype)
-        return self._shape_input(X, sample_shape, reset=False)
+        return self._validate_training_data(X, None, reset=False, predicting=True)[0]
 
     def _split_sample_shape(self, X):
         """Return ``(rows, sample_shape or None)``: 2-D rows for validation and
@@ -1474,9 +1442,7 @@ class BaseWrapper(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
         tags.input_tags.sparse = bool(self._accepts_sparse())
-        tags.non_deterministic = False
         return tags
 
 

@@ -133,19 +133,13 @@ class MLPTrainingMixin:
         return 0.5 * self.alpha / self.batch_size
 
     def _stopping_callback(self, keras):
-        if self.early_stopping:
-            return keras.callbacks.EarlyStopping(
-                monitor=f"val_{self._score_name}",
-                mode="max",
-                min_delta=self.tol,
-                patience=self.n_iter_no_change,
-                restore_best_weights=True,
-            )
+        held_out = self.early_stopping  # the validation score, else the loss
         return keras.callbacks.EarlyStopping(
-            monitor="loss",
-            mode="min",
+            monitor=f"val_{self._score_name}" if held_out else "loss",
+            mode="max" if held_out else "min",
             min_delta=self.tol,
             patience=self.n_iter_no_change,
+            restore_best_weights=held_out,
         )
 
     def _record_history(self, new, continuing):

@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.base import _fit_context
 
@@ -251,26 +251,20 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         else:
             indices = y_encoded.ravel().astype(np.intp)
         if isinstance(class_weight, str):  # "balanced"
-            present = np.unique(indices)
-            per_class = np.ones(len(self.classes_))
-            per_class[present] = compute_class_weight(
-                "balanced", classes=present, y=indices
+            return compute_sample_weight("balanced", indices)
+        unknown = [label for label in class_weight if label not in self.classes_]
+        if unknown:
+            raise ValueError(
+                f"`class_weight` names classes not in y: {_plain(unknown)}; the "
+                f"classes are {_plain(self.classes_)}."
             )
-        else:
-            unknown = [label for label in class_weight if label not in self.classes_]
-            if unknown:
-                raise ValueError(
-                    f"`class_weight` names classes not in y: {_plain(unknown)}; the "
-                    f"classes are {_plain(self.classes_)}."
-                )
-            per_class = [class_weight.get(c, 1.0) for c in self.classes_.tolist()]
-            if not all(isinstance(w, Real) and w >= 0 for w in per_class):
-                raise ValueError(
-                    "`class_weight` values must be numbers >= 0; got "
-                    f"{_plain(list(class_weight.values()))}."
-                )
-            per_class = np.asarray(per_class, dtype=float)
-        return per_class[indices]
+        per_class = [class_weight.get(c, 1.0) for c in self.classes_.tolist()]
+        if not all(isinstance(w, Real) and w >= 0 for w in per_class):
+            raise ValueError(
+                "`class_weight` values must be numbers >= 0; got "
+                f"{_plain(list(class_weight.values()))}."
+            )
+        return np.asarray(per_class, dtype=float)[indices]
 
     @staticmethod
     def scorer(y_true, y_pred, **kwargs):
@@ -398,7 +392,6 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = True
         tags.classifier_tags.multi_label = True
         tags.classifier_tags.poor_score = self._poor_score
         return tags
@@ -500,7 +493,6 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
-        tags.target_tags.single_output = True
         tags.regressor_tags.poor_score = self._poor_score
         return tags
 
