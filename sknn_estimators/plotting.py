@@ -15,10 +15,6 @@ import numpy as np
 
 __all__ = ["plot_confusion_matrix", "plot_predictions", "plot_training_curves"]
 
-#: Colours of the titles of correctly and wrongly classified images.
-CORRECT_COLOR = "green"
-WRONG_COLOR = "red"
-
 
 def plot_training_curves(estimator_or_history, *, ax=None):
     """Plot accuracy and loss per epoch, training against validation.
@@ -91,22 +87,19 @@ def plot_training_curves(estimator_or_history, *, ax=None):
                 f"{len(ax)} axes."
             )
         fig = ax[0].figure
-    for axes, metric, name in (
-        (ax[0], "accuracy", "accuracy"),
-        (ax[1], "loss", "loss"),
-    ):
+    for axes, name in zip(ax, ("accuracy", "loss"), strict=True):
         n_epochs = 0
         for key, style, label in (
-            (metric, "bo", f"Training {name}"),
-            (f"val_{metric}", "b", f"Validation {name}"),
+            (name, "bo", "Training"),
+            (f"val_{name}", "b", "Validation"),
         ):
-            values = history.get(key)
-            if values is None or len(values) == 0:
+            values = history.get(key, ())
+            if len(values) == 0:
                 continue
-            epochs = np.arange(1, len(values) + 1)
             if len(values) == 1 and style == "b":
                 style = "bx"  # a line through one point would be invisible
-            axes.plot(epochs, values, style, label=label)
+            epochs = np.arange(1, len(values) + 1)
+            axes.plot(epochs, values, style, label=f"{label} {name}")
             n_epochs = max(n_epochs, len(values))
         axes.set_title(f"Training and validation {name}")
         axes.set_xlabel("Epoch")
@@ -312,11 +305,10 @@ def plot_predictions(
     for cell, index in zip(axes, indices, strict=False):
         image = images[index]
         cell.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray")
-        right = y_true[index] == y_pred[index]
         cell.set_title(
             f"pred: {_name(class_names, y_pred[index])}\n"
             f"true: {_name(class_names, y_true[index])}",
-            color=CORRECT_COLOR if right else WRONG_COLOR,
+            color="green" if y_true[index] == y_pred[index] else "red",
             fontsize=9,
         )
         cell.set_axis_off()
@@ -386,9 +378,7 @@ def _as_images(images, image_shape):
 
 
 def _name(class_names, label):
-    if class_names is None:
-        return str(label)
-    try:
+    try:  # a TypeError for class_names=None
         return str(class_names[label])
     except (KeyError, IndexError, TypeError):
         return str(label)

@@ -4,15 +4,14 @@ import sys
 import traceback
 import warnings
 
-from sknn_estimators._cli.errors import (
-    EXIT_FAILURE,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_USAGE,
-    UsageError,
-)
+from sknn_estimators._cli.errors import UsageError
 from sknn_estimators._cli.output import WarningPrinter, one_line
 from sknn_estimators._cli.parser import build_parser
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 def main(argv=None):
@@ -29,15 +28,15 @@ def main(argv=None):
         0 on success, 1 for a failure at run time, 2 for a usage error, 130 when
         interrupted.
     """
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     with warnings.catch_warnings():
         warnings.showwarning = WarningPrinter()
         try:
-            return args.run(args) or EXIT_OK
+            args.run(args)
+            return EXIT_OK
         except UsageError as exc:
             args.parser.print_usage(sys.stderr)
             print(f"{args.parser.prog}: error: {exc}", file=sys.stderr)

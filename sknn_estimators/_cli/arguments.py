@@ -3,51 +3,37 @@ it with an ``argparse.ArgumentTypeError`` that argparse reports as a usage error
 
 import argparse
 import ast
-import math
+
+
+def _checked(convert, accepts, requirement):
+    """An argument type: ``convert(text)`` if ``accepts`` that value, otherwise an
+    ArgumentTypeError saying that the value must be ``requirement``."""
+
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not accepts(value):
+            raise argparse.ArgumentTypeError(f"must be {requirement}, got {text!r}")
+        return value
+
+    return parse
 
 
 def int_at_least(minimum):
     """An argument type: an integer ``>= minimum``."""
-
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or value < minimum:
-            raise argparse.ArgumentTypeError(
-                f"must be an integer >= {minimum}, got {text!r}"
-            )
-        return value
-
-    parse.__name__ = f"int >= {minimum}"
-    return parse
+    return _checked(int, lambda value: value >= minimum, f"an integer >= {minimum}")
 
 
-def n_jobs(text):
-    """An argument type: a non-zero integer (joblib's ``n_jobs``)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value == 0:
-        raise argparse.ArgumentTypeError(
-            f"must be a non-zero integer (-1 for all cores), got {text!r}"
-        )
-    return value
-
-
-def fraction(text):
-    """An argument type: a number strictly between 0 and 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(
-            f"must be a number between 0 and 1 (exclusive), got {text!r}"
-        )
-    return value
+#: An argument type: a non-zero integer (joblib's ``n_jobs``).
+n_jobs = _checked(
+    int, lambda value: value != 0, "a non-zero integer (-1 for all cores)"
+)
+#: An argument type: a number strictly between 0 and 1 (NaN is refused too).
+fraction = _checked(
+    float, lambda value: 0 < value < 1, "a number between 0 and 1 (exclusive)"
+)
 
 
 def parse_value(text):
@@ -69,11 +55,9 @@ def parse_value(text):
         return tuple(value) if isinstance(value, list | tuple) else value
     if "/" in text:
         return tuple(parse_value(part) for part in text.split("/") if part.strip())
-    lowered = text.lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    if lowered == "none":
-        return None
+    words = {"true": True, "false": False, "none": None}
+    if text.lower() in words:
+        return words[text.lower()]
     for convert in (int, float):
         try:
             return convert(text)
@@ -84,18 +68,13 @@ def parse_value(text):
 
 def _split_top_level(text):
     """Split ``text`` at the commas that are not inside brackets."""
-    parts, depth, current = [], 0, []
+    parts, depth = [""], 0
     for char in text:
-        if char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
+        depth += (char in "([") - (char in ")]")
         if char == "," and depth == 0:
-            parts.append("".join(current))
-            current = []
+            parts.append("")
         else:
-            current.append(char)
-    parts.append("".join(current))
+            parts[-1] += char
     return parts
 
 

@@ -13,32 +13,27 @@ VALIDATION_SEED = 13
 def load_fashion(data_home, download, subset):
     """Fashion-MNIST ``subset`` as float32 rows 0..255 and labels, and its origin.
 
-    Missing files raise the loader's FileNotFoundError (``fashion`` falls back on
-    a held-out part when the test files are missing).
+    Missing files raise a one-line CommandError (``fashion`` falls back on a
+    held-out part when the test files are missing).
     """
     from sknn_estimators.datasets import load_fashion_mnist
 
-    bunch = load_fashion_mnist(
-        subset=subset, data_home=data_home, download=download, dtype=np.float32
-    )
+    try:
+        bunch = load_fashion_mnist(
+            subset=subset, data_home=data_home, download=download, dtype=np.float32
+        )
+    except FileNotFoundError as exc:
+        raise CommandError(_missing_data_message(exc, data_home, download)) from exc
     origin = f"{subset}: {len(bunch.target):,} images, from {bunch.sources[subset]}"
     return bunch.data, bunch.target, origin
 
 
-def load_training_files(data_home, download):
-    """The training images and labels, and their origin; CommandError if missing."""
-    try:
-        return load_fashion(data_home, download, "train")
-    except FileNotFoundError as exc:
-        raise _missing_data_error(exc, data_home, download) from exc
-
-
-def _missing_data_error(exc, data_home, download):
-    """A one-line CommandError from the attributes of the loader's error."""
+def _missing_data_message(exc, data_home, download):
+    """One line from the attributes of the loader's error."""
     from sknn_estimators.datasets import DatasetNotFoundError
 
     if not isinstance(exc, DatasetNotFoundError):
-        return CommandError(str(exc))
+        return str(exc)
     message = (
         f"{exc.dataset} files for subset={exc.subset!r} not found: "
         f"{', '.join(exc.missing_files)}"
@@ -48,7 +43,7 @@ def _missing_data_error(exc, data_home, download):
     if download:
         tried = [failure for failure in exc.failed_downloads if failure.url]
         failure = f" ({tried[0].url}: {tried[0].reason})" if tried else ""
-        return CommandError(
+        return (
             f"{message}; the download failed{failure}. Put the official .gz files in "
             "a folder and pass it as --data-home."
         )
@@ -57,4 +52,4 @@ def _missing_data_error(exc, data_home, download):
         if data_home is None
         else "put the official .gz files there"
     )
-    return CommandError(f"{message}; {hint}, or pass --download to fetch them.")
+    return f"{message}; {hint}, or pass --download to fetch them."

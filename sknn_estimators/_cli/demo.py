@@ -4,7 +4,6 @@ import time
 
 from sknn_estimators._cli import estimators, options, output
 from sknn_estimators._cli.data import VALIDATION_SEED, VALIDATION_SIZE
-from sknn_estimators._cli.errors import EXIT_OK
 
 #: The digits CNN: the "cnn" preset made small, about 3 s of training on two cores.
 DEMO_CNN_PARAMS = {
@@ -18,7 +17,7 @@ DEMO_CNN_PARAMS = {
 
 
 def add_parser(subparsers):
-    parser = subparsers.add_parser(
+    return subparsers.add_parser(
         "demo",
         parents=[
             options.out(
@@ -39,8 +38,6 @@ def add_parser(subparsers):
             "--out."
         ),
     )
-    parser.set_defaults(run=run)
-    return parser
 
 
 def run(args):
@@ -50,11 +47,6 @@ def run(args):
     from sklearn.preprocessing import StandardScaler
 
     from sknn_estimators import PRESETS
-    from sknn_estimators.plotting import (
-        plot_confusion_matrix,
-        plot_predictions,
-        plot_training_curves,
-    )
 
     start = time.perf_counter()
     out = output.make_folder(args.out)
@@ -68,10 +60,8 @@ def run(args):
     mlp = PRESETS["deep"].make(random_state=1)
     mlp.fit(scaler.transform(X_train), y_train)
     print(f"{len(X_train)} training and {len(X_test)} test flowers\n{mlp!r}")
-    result = output.evaluate(
-        y_test, mlp.predict(scaler.transform(X_test)), list(iris.target_names)
-    )
-    output.print_evaluation(result)
+    y_pred = mlp.predict(scaler.transform(X_test))
+    output.evaluate(y_test, y_pred, list(iris.target_names))
 
     output.heading("Digits (8x8 images): FashionCNNClassifier")
     digits = load_digits()
@@ -88,34 +78,24 @@ def run(args):
         f"images\n{cnn!r}",
         flush=True,
     )
-    tic = time.perf_counter()
-    cnn.fit(
-        scaler.transform(X_fit),
-        y_fit,
-        validation_data=(scaler.transform(X_val), y_val),
-    )
-    output.describe_training(
-        cnn, time.perf_counter() - tic, estimators.iteration_word(cnn)
+    estimators.fit(
+        cnn, scaler.transform(X_fit), y_fit, (scaler.transform(X_val), y_val)
     )
     y_pred = cnn.predict(scaler.transform(X_test))
-    result = output.evaluate(y_test, y_pred, [str(d) for d in digits.target_names])
-    output.print_evaluation(result)
-
-    plt = output.pyplot()
-    fig = plot_training_curves(cnn)
-    fig.suptitle("8x8 digits: FashionCNNClassifier")
-    written = [output.save_figure(fig, out / "training_curves.png")]
-    fig, ax = plt.subplots(figsize=(6.4, 5.4), layout="constrained")
-    plot_confusion_matrix(y_test, y_pred, labels=digits.target_names, ax=ax)
-    written.append(output.save_figure(fig, out / "confusion_matrix.png"))
-    fig = plot_predictions(
+    class_names = [str(d) for d in digits.target_names]
+    output.evaluate(y_test, y_pred, class_names)
+    figures = output.save_figures(
+        out,
+        cnn,
         images_test,
         y_test,
         y_pred,
-        indices=output.prediction_indices(y_test, y_pred),
+        class_names,
+        titles=(
+            "8x8 digits: FashionCNNClassifier",
+            "8x8 digits, test images: predicted and true class",
+        ),
+        figsize=(6.4, 5.4),
     )
-    fig.suptitle("8x8 digits, test images: predicted and true class")
-    written.append(output.save_figure(fig, out / "predictions.png"))
-    output.print_written(written)
+    output.print_written(figures)
     print(f"Done in {time.perf_counter() - start:.1f} s.")
-    return EXIT_OK

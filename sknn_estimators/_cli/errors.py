@@ -1,9 +1,4 @@
-"""Exit codes and the two kinds of error a command raises."""
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+"""The two kinds of error a command raises; ``app.main`` gives their exit codes."""
 
 
 class CommandError(Exception):

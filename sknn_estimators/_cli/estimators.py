@@ -7,7 +7,9 @@ its ``fit``, whether it has ``save``).
 """
 
 import inspect
+import time
 
+from sknn_estimators._cli import output
 from sknn_estimators._cli.errors import UsageError
 
 #: The parameter that counts passes over the training data, by preference, and
@@ -26,11 +28,6 @@ def iteration_param(estimator):
     """
     params = estimator.get_params(deep=False)
     return next((name for name in ITERATION_PARAMS if name in params), None)
-
-
-def iteration_word(estimator):
-    """The word for one pass over the data of ``estimator``: epoch, iteration."""
-    return ITERATION_PARAMS.get(iteration_param(estimator), "iteration")
 
 
 def make_estimator(name, *, epochs=None, verbose=None, **params):
@@ -78,10 +75,20 @@ def check_params(estimator, origin=None):
 
 
 def fit(estimator, X, y, validation_data):
-    """``estimator.fit``, with ``validation_data`` when its ``fit`` takes it."""
-    if "validation_data" in inspect.signature(estimator.fit).parameters:
-        return estimator.fit(X, y, validation_data=validation_data)
-    return estimator.fit(X, y)
+    """``estimator.fit``, with ``validation_data`` when its ``fit`` takes it; then
+    one line: how many epochs (iterations for MLPClassifier) it took, and the
+    last epoch's metrics when the estimator records a per-epoch ``history_``.
+    Returns the seconds it took."""
+    takes = "validation_data" in inspect.signature(estimator.fit).parameters
+    tic = time.perf_counter()
+    estimator.fit(X, y, **({"validation_data": validation_data} if takes else {}))
+    seconds = time.perf_counter() - tic
+    word = ITERATION_PARAMS.get(iteration_param(estimator), "iteration")
+    line = f"Trained {output.plural(estimator.n_iter_, word)} in {seconds:.1f} s"
+    history = getattr(estimator, "history_", None) or {}
+    last = ", ".join(f"{k}={v[-1]:.4f}" for k, v in history.items() if v)
+    print(f"{line}; last epoch: {last}" if last else line)
+    return seconds
 
 
 def print_summary(estimator):
@@ -99,11 +106,9 @@ def save(estimator, folder):
     with ``joblib.load``, which runs code from the file: load only files you
     trust). Returns the path."""
     if callable(getattr(estimator, "save", None)):
-        path = folder / "model.sknn"
-        estimator.save(path)
-        return path
+        estimator.save(folder / "model.sknn")
+        return folder / "model.sknn"
     import joblib
 
-    path = folder / "model.joblib"
-    joblib.dump(estimator, path)
-    return path
+    joblib.dump(estimator, folder / "model.joblib")
+    return folder / "model.joblib"

@@ -3,17 +3,10 @@
 import json
 import time
 
-import numpy as np
-
 from sknn_estimators._cli import estimators, options, output
 from sknn_estimators._cli.arguments import fraction, int_at_least
-from sknn_estimators._cli.data import (
-    VALIDATION_SEED,
-    VALIDATION_SIZE,
-    load_fashion,
-    load_training_files,
-)
-from sknn_estimators._cli.errors import EXIT_OK
+from sknn_estimators._cli.data import VALIDATION_SEED, VALIDATION_SIZE, load_fashion
+from sknn_estimators._cli.errors import CommandError
 
 #: Seed of the stratified held-out test part when there are no test files.
 HOLDOUT_SEED = 0
@@ -77,7 +70,6 @@ def add_parser(subparsers):
         help="training display: 0 none, 1 progress bar, 2 one line per epoch "
         "(default: %(default)s)",
     )
-    parser.set_defaults(run=run)
     return parser
 
 
@@ -85,7 +77,7 @@ def _load(args):
     """Training and test images scaled to 0..1, and where the test part is from."""
     from sklearn.model_selection import train_test_split
 
-    X, y, origin = load_training_files(args.data_home, args.download)
+    X, y, origin = load_fashion(args.data_home, args.download, "train")
     print(f"Training files: {origin}")
     if args.limit is not None and args.limit < len(y):
         print(f"Using the first {args.limit:,} of {len(y):,} training images (--limit)")
@@ -96,7 +88,7 @@ def _load(args):
         )
         evaluated_on = f"the test files ({len(y_test):,} images)"
         print(f"Test files: {test_origin}")
-    except FileNotFoundError:
+    except CommandError:  # no test files
         X, X_test, y, y_test = train_test_split(
             X, y, test_size=args.test_size, random_state=HOLDOUT_SEED, stratify=y
         )
@@ -116,11 +108,6 @@ def run(args):
     from sklearn.model_selection import train_test_split
 
     from sknn_estimators.datasets import FASHION_MNIST_CLASSES
-    from sknn_estimators.plotting import (
-        plot_confusion_matrix,
-        plot_predictions,
-        plot_training_curves,
-    )
 
     start = time.perf_counter()
     clf = estimators.make_estimator(  # checked before the data is read
@@ -148,10 +135,7 @@ def run(args):
     print(repr(clf), flush=True)
 
     output.heading("Training")
-    tic = time.perf_counter()
-    estimators.fit(clf, X_fit, y_fit, validation_data=(X_val, y_val))
-    fit_seconds = time.perf_counter() - tic
-    output.describe_training(clf, fit_seconds, estimators.iteration_word(clf))
+    fit_seconds = estimators.fit(clf, X_fit, y_fit, (X_val, y_val))
     estimators.print_summary(clf)
     val_accuracy = float(clf.score(X_val, y_val))
     print(f"Validation accuracy: {val_accuracy:.4f}")
@@ -159,31 +143,21 @@ def run(args):
     output.heading(f"Evaluation on {evaluated_on}")
     y_pred = clf.predict(X_test)
     result = output.evaluate(y_test, y_pred, list(FASHION_MNIST_CLASSES))
-    output.print_evaluation(result)
 
-    plt = output.pyplot()
-    fig = plot_training_curves(clf)
-    fig.suptitle(f"Fashion-MNIST: {args.model}")
-    written = [output.save_figure(fig, out / "training_curves.png")]
-    fig, ax = plt.subplots(figsize=(9, 7.5), layout="constrained")
-    plot_confusion_matrix(
-        y_test,
-        y_pred,
-        labels=np.arange(len(FASHION_MNIST_CLASSES)),
-        display_labels=list(FASHION_MNIST_CLASSES),
-        xticks_rotation=45,
-        ax=ax,
-    )
-    written.append(output.save_figure(fig, out / "confusion_matrix.png"))
-    fig = plot_predictions(
+    written = output.save_figures(
+        out,
+        clf,
         X_test,
         y_test,
         y_pred,
-        class_names=FASHION_MNIST_CLASSES,
-        indices=output.prediction_indices(y_test, y_pred),
+        FASHION_MNIST_CLASSES,
+        titles=(
+            f"Fashion-MNIST: {args.model}",
+            "Fashion-MNIST test images: predicted and true class",
+        ),
+        figsize=(9, 7.5),
+        xticks_rotation=45,
     )
-    fig.suptitle("Fashion-MNIST test images: predicted and true class")
-    written.append(output.save_figure(fig, out / "predictions.png"))
 
     report_text = (
         f"Model: {args.model}\n{clf!r}\n\n"
@@ -218,4 +192,3 @@ def run(args):
     written.append(estimators.save(clf, out))
     output.print_written(written)
     print(f"Done in {time.perf_counter() - start:.1f} s.")
-    return EXIT_OK

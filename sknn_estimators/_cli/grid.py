@@ -1,6 +1,5 @@
 """``sknn-estimators grid``: a GridSearchCV from the shell, printed as a table."""
 
-import math
 import time
 
 from sknn_estimators._cli import estimators, options, output
@@ -11,21 +10,18 @@ from sknn_estimators._cli.arguments import (
     param_list,
     param_single,
 )
-from sknn_estimators._cli.data import load_training_files
-from sknn_estimators._cli.errors import EXIT_OK, UsageError
+from sknn_estimators._cli.data import load_fashion
+from sknn_estimators._cli.errors import UsageError
 
 #: The grid searched without --param: the first one whose parameter the
 #: estimator has (the CNNs have ``epochs``, the MLPClassifier presets do not).
 DEFAULT_GRIDS = ({"epochs": [5, 10]}, {"alpha": [0.0001, 0.01]})
 
 
-def _grid_text(grid):
-    return " ".join(f"{k}={','.join(map(str, v))}" for k, v in grid.items())
-
-
 def add_parser(subparsers):
     defaults = ",\n  else ".join(
-        f"{_grid_text(grid)} when the estimator has {', '.join(grid)}"
+        " ".join(f"{k}={','.join(map(str, v))}" for k, v in grid.items())
+        + f" when the estimator has {', '.join(grid)}"
         for grid in DEFAULT_GRIDS
     )
     parser = subparsers.add_parser(
@@ -78,7 +74,6 @@ def add_parser(subparsers):
         metavar="N",
         help="parallel fits, -1 for all cores (default: 1)",
     )
-    parser.set_defaults(run=run)
     return parser
 
 
@@ -92,13 +87,12 @@ def checked_search_space(estimator, param, set_):
     from sklearn.model_selection import ParameterGrid
 
     fixed = dict(set_)
+    valid = estimator.get_params(deep=False)
     if param:
         grid = dict(param)
     else:  # the default grid, less what --set fixes
-        names = estimator.get_params(deep=False)
-        grid = next((g for g in DEFAULT_GRIDS if set(g) <= set(names)), {})
+        grid = next((g for g in DEFAULT_GRIDS if set(g) <= set(valid)), {})
         grid = {k: v for k, v in grid.items() if k not in fixed}
-    valid = estimator.get_params(deep=False)
     for name in [*grid, *fixed]:
         if name not in valid:
             raise UsageError(
@@ -118,7 +112,7 @@ def checked_search_space(estimator, param, set_):
 def _data(args):
     """``X, y`` of ``--data``, and whether to put a StandardScaler first."""
     if args.data == "fashion":
-        X, y, origin = load_training_files(args.data_home, args.download)
+        X, y, origin = load_fashion(args.data_home, args.download, "train")
         print(f"Fashion-MNIST training files: {origin}")
         X = X / 255.0
         scale = False
@@ -150,7 +144,7 @@ def results_table(search, grid):
 def run(args):
     """The ``grid`` command."""
     import pandas as pd
-    from sklearn.model_selection import GridSearchCV
+    from sklearn.model_selection import GridSearchCV, ParameterGrid
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -170,7 +164,7 @@ def run(args):
         scoring="accuracy",
         error_score="raise",
     )
-    n_candidates = math.prod(len(v) for v in grid.values())
+    n_candidates = len(ParameterGrid(grid))
     print(
         f"GridSearchCV: {type(estimator).__name__} on {args.data} "
         f"({X.shape[0]} samples, {X.shape[1]} features), "
@@ -193,4 +187,3 @@ def run(args):
         out = output.make_folder(args.out)
         pd.DataFrame(search.cv_results_).to_csv(out / "cv_results.csv", index=False)
         output.print_written([out / "cv_results.csv"])
-    return EXIT_OK

@@ -1,6 +1,6 @@
 """The options several commands share, each declared once as a parent parser.
 
-A command lists the parents it takes (``parents=[options.limit(), ...]``);
+A command lists the parents it takes (``parents=[options.out(...), ...]``);
 argparse copies their options, with their types, defaults and help, into the
 command's parser. Every command's parser takes :func:`debug` (see
 ``parser.CommandParser``); the commands that train a preset take
@@ -15,7 +15,7 @@ from sknn_estimators._cli.arguments import int_at_least
 
 
 def _parent(*flags, **kwargs):
-    """A parent parser declaring one option."""
+    """A parent parser declaring one option (more can be added to it)."""
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument(*flags, **kwargs)
     return parent
@@ -31,11 +31,24 @@ def debug():
     )
 
 
-def fashion_files():
-    """``--data-home`` and ``--download``: where the Fashion-MNIST files are."""
-    parent = argparse.ArgumentParser(add_help=False)
-    group = parent.add_argument_group("Fashion-MNIST files")
-    group.add_argument(
+def out(default, help):
+    """``--out DIR``: the output folder, with a command's default and help."""
+    # argparse passes a string default through ``type`` too: a Path, or None.
+    return _parent("--out", type=Path, default=default, metavar="DIR", help=help)
+
+
+def training(preset_flag, preset_help, *, out):
+    """The options of the commands that train a preset: the preset
+    (``preset_flag``, a name of ``sknn_estimators.PRESETS``), where the
+    Fashion-MNIST files are, ``--limit``, ``--random-state`` and ``out`` (the
+    command's :func:`out`)."""
+    from sknn_estimators import PRESETS
+
+    parent = _parent(
+        preset_flag, choices=list(PRESETS), default="cnn", help=preset_help
+    )
+    files = parent.add_argument_group("Fashion-MNIST files")
+    files.add_argument(
         "--data-home",
         type=Path,
         metavar="DIR",
@@ -45,64 +58,25 @@ def fashion_files():
             "~/sknn_estimators_data, then Keras' cache"
         ),
     )
-    group.add_argument(
+    files.add_argument(
         "--download",
         action="store_true",
         help="download missing files (default: only use files already there)",
     )
-    return parent
-
-
-def limit():
-    """``--limit N``: the first N samples only."""
-    return _parent(
+    parent.add_argument(
         "--limit",
         type=int_at_least(1),
         metavar="N",
         help="use only the first N samples (quick runs)",
     )
-
-
-def random_state():
-    """``--random-state SEED``: the estimator's seed."""
-    return _parent(
+    parent.add_argument(
         "--random-state",
         type=int_at_least(0),
         default=0,
         metavar="SEED",
         help="seed of the estimator: weights and shuffling (default: %(default)s)",
     )
-
-
-def out(default, help):
-    """``--out DIR``: the output folder, with a command's default and help."""
-    return _parent(
-        "--out",
-        type=Path,
-        default=None if default is None else Path(default),
-        metavar="DIR",
-        help=help,
-    )
-
-
-def preset(flag, help):
-    """``--model``/``--estimator NAME``: a name of ``sknn_estimators.PRESETS``."""
-    from sknn_estimators import PRESETS
-
-    return _parent(flag, choices=list(PRESETS), default="cnn", help=help)
-
-
-def training(preset_flag, preset_help, *, out):
-    """The options of the commands that train a preset: the preset
-    (``preset_flag``), the Fashion-MNIST files, ``--limit``, ``--random-state``
-    and ``out`` (the command's :func:`out`)."""
-    return [
-        preset(preset_flag, preset_help),
-        fashion_files(),
-        limit(),
-        random_state(),
-        out,
-    ]
+    return [parent, out]
 
 
 def presets_listing(title):

@@ -5,6 +5,8 @@ import sys
 
 import numpy as np
 
+from sknn_estimators._cli.errors import CommandError
+
 #: Widest line of the presets' descriptions.
 TABLE_WIDTH = 100
 #: Resolution of the saved figures.
@@ -65,8 +67,6 @@ def print_written(paths):
 
 def make_folder(folder):
     """Create ``folder`` (and its parents); a CommandError if that fails."""
-    from sknn_estimators._cli.errors import CommandError
-
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -74,66 +74,83 @@ def make_folder(folder):
     return folder
 
 
-def pyplot():
-    """matplotlib's pyplot on the non-interactive Agg backend."""
+def save_figures(
+    out,
+    clf,
+    images,
+    y_true,
+    y_pred,
+    class_names,
+    *,
+    titles,
+    figsize,
+    xticks_rotation="horizontal",
+):
+    """Write the figures of a fitted classifier into ``out``; return their paths.
+
+    The training curves (``titles[0]``), the confusion matrix (on a figure of
+    ``figsize``) and 16 test images (``titles[1]``), up to 4 of them wrongly
+    classified and the rest right ones, in test order.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    return plt
+    from sknn_estimators.plotting import (
+        plot_confusion_matrix,
+        plot_predictions,
+        plot_training_curves,
+    )
 
+    def save(fig, name):
+        fig.savefig(out / name, dpi=DPI)
+        plt.close(fig)
+        return out / name
 
-def save_figure(fig, path):
-    fig.savefig(path, dpi=DPI)
-    pyplot().close(fig)
-    return path
-
-
-def prediction_indices(y_true, y_pred, n=16):
-    """Up to ``n // 4`` wrong predictions and the rest right ones, in test order."""
-    wrong = np.flatnonzero(y_true != y_pred)[: n // 4]
-    right = np.flatnonzero(y_true == y_pred)[: n - len(wrong)]
-    return np.sort(np.concatenate([wrong, right]))
+    fig = plot_training_curves(clf)
+    fig.suptitle(titles[0])
+    paths = [save(fig, "training_curves.png")]
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    plot_confusion_matrix(
+        y_true,
+        y_pred,
+        labels=np.arange(len(class_names)),
+        display_labels=class_names,
+        xticks_rotation=xticks_rotation,
+        ax=ax,
+    )
+    paths.append(save(fig, "confusion_matrix.png"))
+    wrong = np.flatnonzero(y_true != y_pred)[:4]
+    right = np.flatnonzero(y_true == y_pred)[: 16 - len(wrong)]
+    indices = np.sort(np.concatenate([wrong, right]))
+    fig = plot_predictions(
+        images, y_true, y_pred, class_names=class_names, indices=indices
+    )
+    fig.suptitle(titles[1])
+    paths.append(save(fig, "predictions.png"))
+    return paths
 
 
 def evaluate(y_true, y_pred, target_names):
-    """Accuracy, the report text and dict, the counts of right and wrong labels."""
+    """Print and return the accuracy, the report (text and dict) and the counts
+    of right and wrong labels."""
     from sklearn.metrics import accuracy_score, classification_report
 
     labels = np.arange(len(target_names))
-    report = classification_report(
-        y_true, y_pred, labels=labels, target_names=target_names, zero_division=0
-    )
-    report_dict = classification_report(
-        y_true,
-        y_pred,
-        labels=labels,
-        target_names=target_names,
-        zero_division=0,
-        output_dict=True,
-    )
+    options = {"labels": labels, "target_names": target_names, "zero_division": 0}
     n_correct = int(np.sum(y_true == y_pred))
-    return {
+    result = {
         "accuracy": float(accuracy_score(y_true, y_pred)),
-        "report": report,
-        "report_dict": report_dict,
+        "report": classification_report(y_true, y_pred, **options),
+        "report_dict": classification_report(
+            y_true, y_pred, **options, output_dict=True
+        ),
         "n_correct": n_correct,
         "n_incorrect": int(len(y_true) - n_correct),
     }
-
-
-def print_evaluation(result):
     print(f"Accuracy: {result['accuracy']:.4f}")
     print(result["report"])
     print(f"Found {result['n_correct']} correct labels")
     print(f"Found {result['n_incorrect']} incorrect labels", flush=True)
-
-
-def describe_training(clf, seconds, noun):
-    """One line: how many ``noun``s (epochs, iterations) it took, the last
-    epoch's metrics when the estimator records a per-epoch ``history_``."""
-    history = getattr(clf, "history_", None) or {}
-    last = ", ".join(f"{k}={v[-1]:.4f}" for k, v in history.items() if v)
-    line = f"Trained {plural(clf.n_iter_, noun)} in {seconds:.1f} s"
-    print(f"{line}; last epoch: {last}" if last else line)
+    return result

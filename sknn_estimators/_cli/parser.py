@@ -8,7 +8,8 @@ from sknn_estimators._cli import demo, fashion, grid, options, presets
 
 PROG = "sknn-estimators"
 
-#: The commands, in the order of the help; each module has ``add_parser``.
+#: The commands, in the order of the help; each module has ``add_parser``
+#: (which returns the command's parser) and ``run``.
 COMMANDS = (demo, fashion, grid, presets)
 
 
@@ -69,5 +70,5 @@ def build_parser():
         dest="command", metavar="COMMAND", required=True, parser_class=CommandParser
     )
     for command in COMMANDS:
-        command.add_parser(subparsers)
+        command.add_parser(subparsers).set_defaults(run=command.run)
     return parser

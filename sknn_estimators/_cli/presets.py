@@ -1,18 +1,15 @@
 """``sknn-estimators presets``: the models ``--model`` and ``--estimator`` accept."""
 
 from sknn_estimators._cli import output
-from sknn_estimators._cli.errors import EXIT_OK
 
 
 def add_parser(subparsers):
-    parser = subparsers.add_parser(
+    return subparsers.add_parser(
         "presets",
         help="list the presets (CNN and MLP models) with their parameters",
         description="List the models of --model/--estimator: the presets\n"
         "(sknn_estimators.PRESETS), their parameters and descriptions.",
     )
-    parser.set_defaults(run=run)
-    return parser
 
 
 def presets_table():
@@ -44,4 +41,3 @@ def run(args):
     print(output.format_table(presets_table()), end="\n\n")
     for name, preset in PRESETS.items():
         print(textwrap.fill(f"{name}: {preset.description}", output.TABLE_WIDTH))
-    return EXIT_OK
