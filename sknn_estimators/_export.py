@@ -16,6 +16,7 @@ Nothing here imports TensorFlow, Keras or ONNX at module level.
 import json
 import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
@@ -26,6 +27,7 @@ FORMATS = ("onnx", "tf_saved_model")
 #: The key of the description in ONNX ``metadata_props``, and the name of the
 #: JSON file in a SavedModel's ``assets.extra``.
 METADATA_KEY = "sknn_estimators"
+_SAVED_MODEL_DESCRIPTION = f"assets.extra/{METADATA_KEY}.json"
 INPUT_NAME = "X"
 #: The scikit-learn preprocessing steps a pipeline export folds into the graph.
 AFFINE_STEPS = ("StandardScaler", "MinMaxScaler", "MaxAbsScaler")
@@ -70,13 +72,28 @@ def export(estimator, path, *, format="onnx", preprocessing=(), feature_names=No
     scale, offset, clip = _fold_affine(preprocessing, estimator.n_features_in_)
     model = serving_model(estimator, scale=scale, offset=offset, clip=clip)
     path = os.fspath(path)
-    output_name = _write(model, path, format)
-    description = _description(
-        estimator, format, output_name, [name for name, _ in preprocessing]
-    )
-    if feature_names is not None:
-        description["input"]["feature_names_in"] = [str(n) for n in feature_names]
-    _write_description(path, format, description)
+    with warnings.catch_warnings():
+        # Keras' tf2onnx patch for NumPy 2 reads np.object, which NumPy 2
+        # warns about: Keras' to fix, nothing a user can act on.
+        warnings.filterwarnings(
+            "ignore", message=r"In the future `np\.object`", category=FutureWarning
+        )
+        model.export(path, format=format, verbose=False)
+    steps = [name for name, _ in preprocessing]
+    if format == "tf_saved_model":
+        description = _description(estimator, format, "output_0", steps, feature_names)
+        file = Path(path, _SAVED_MODEL_DESCRIPTION)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(json.dumps(description, indent=2))
+        return description
+    import onnx
+
+    onnx_model = onnx.load(path)
+    output_name = onnx_model.graph.output[0].name
+    description = _description(estimator, format, output_name, steps, feature_names)
+    entry = onnx_model.metadata_props.add()
+    entry.key, entry.value = METADATA_KEY, json.dumps(description, indent=2)
+    onnx.save(onnx_model, path)
     return description
 
 
@@ -128,8 +145,7 @@ def export_pipeline(pipeline, path, *, format="onnx"):
     >>> description["preprocessing"], description["input"]["image_shape"]
     (['standardscaler'], [8, 8, 1])
     """
-    steps = list(pipeline.steps)
-    *preprocessing, (_, estimator) = steps
+    *preprocessing, (last_name, estimator) = pipeline.steps
     kept = [(n, s) for n, s in preprocessing if s not in ("passthrough", None)]
     refused = [(n, s) for n, s in kept if type(s).__name__ not in AFFINE_STEPS]
     if refused:
@@ -144,7 +160,7 @@ def export_pipeline(pipeline, path, *, format="onnx"):
         raise NotExportableError(
             "export_pipeline takes a pipeline ending in a Keras-backed estimator "
             f"of sknn_estimators; the last step is {type(estimator).__name__}.",
-            names=[steps[-1][0]],
+            names=[last_name],
         )
     return export(
         estimator,
@@ -171,9 +187,9 @@ def _fold_affine(preprocessing, n_features):
                 names=[name],
             )
         if kind == "StandardScaler":
-            s = 1 / step.scale_ if step.scale_ is not None else np.ones(n_features)
-            m = step.mean_ if step.mean_ is not None else np.zeros(n_features)
-            step_scale, step_offset = s, -m * s
+            step_scale = 1 / step.scale_ if step.scale_ is not None else 1.0
+            mean = step.mean_ if step.mean_ is not None else 0.0
+            step_offset = -mean * step_scale
         elif kind == "MinMaxScaler":
             step_scale, step_offset = step.scale_, step.min_
             if step.clip:
@@ -219,38 +235,23 @@ def serving_model(estimator, *, scale=None, offset=None, clip=None):
         return ops.cast(ops.reshape(rows, (-1, *shape)), dtype)
 
     x = keras.layers.Lambda(to_network, name="network_input")(x)
-    y = network(x)
 
     def to_output(out):
         return estimator._serving_output(ops, ops.cast(out, "float32"))
 
-    outputs = keras.layers.Lambda(to_output, name="output")(y)
+    outputs = keras.layers.Lambda(to_output, name="output")(network(x))
     model = keras.Model(inputs, outputs, name="serving")
     model(np.zeros((2, estimator.n_features_in_), np.float32))  # export needs a call
     return model
 
 
-def _write(model, path, format):
-    """Export ``model``; return the name of its output in the written graph."""
-    with warnings.catch_warnings():
-        # Keras' tf2onnx patch for NumPy 2 reads np.object, which NumPy 2
-        # warns about: Keras' to fix, nothing a user can act on.
-        warnings.filterwarnings(
-            "ignore", message=r"In the future `np\.object`", category=FutureWarning
-        )
-        model.export(path, format=format, verbose=False)
-    if format == "onnx":
-        import onnx
-
-        return onnx.load(path, load_external_data=False).graph.output[0].name
-    return "output_0"
-
-
-def _description(estimator, format, output_name, preprocessing):
+def _description(estimator, format, output_name, preprocessing, feature_names):
     from sklearn.base import is_classifier
 
     classifier = is_classifier(estimator)
-    names = getattr(estimator, "feature_names_in_", None)
+    names = feature_names
+    if names is None:
+        names = getattr(estimator, "feature_names_in_", None)
     image_shape = getattr(estimator, "image_shape_", None)
     description = {
         "estimator": type(estimator).__name__,
@@ -280,29 +281,12 @@ def _json_value(value):
     return value if isinstance(value, int | float | str | bool) else str(value)
 
 
-def _write_description(path, format, description):
-    text = json.dumps(description, indent=2)
-    if format == "onnx":
-        import onnx
-
-        model = onnx.load(path)
-        entry = model.metadata_props.add()
-        entry.key, entry.value = METADATA_KEY, text
-        onnx.save(model, path)
-        return
-    folder = os.path.join(path, "assets.extra")
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, f"{METADATA_KEY}.json"), "w") as file:
-        file.write(text)
-
-
 def read_description(path):
     """The description written beside an export (an ``.onnx`` file or a
     SavedModel directory), as a dict."""
     path = os.fspath(path)
     if os.path.isdir(path):
-        with open(os.path.join(path, "assets.extra", f"{METADATA_KEY}.json")) as f:
-            return json.load(f)
+        return json.loads(Path(path, _SAVED_MODEL_DESCRIPTION).read_text())
     import onnx
 
     props = {p.key: p.value for p in onnx.load(path).metadata_props}

@@ -30,6 +30,7 @@ temporary name in the same folder, flushed to disk, then renamed over the
 target, so a crash or a kill during ``save`` leaves the previous file as it was.
 """
 
+import contextlib
 import importlib
 import json
 import math
@@ -74,80 +75,57 @@ _ENGINE = (
     "y_ndim_",
 )
 _CLASSIFIER = ("classes_", "n_classes_")
-#: MLPClassifier's history attributes, which the preset networks record.
-_MLP_HISTORY = (
+#: MLPClassifier's history attributes, which the preset networks record, and
+#: their image shape.
+_CNN = (
     "loss_curve_",
     "validation_scores_",
     "best_validation_score_",
     "best_loss_",
+    "image_shape_",
 )
-_CNN = ("image_shape_",)
 #: Attributes saved as strings: numpy dtypes.
 _DTYPES = ("X_dtype_", "y_dtype_")
 
 
 @dataclass(frozen=True)
 class Schema:
-    """What one estimator class saves: where the class lives, its fitted
-    attributes, the Keras classes its saved model may name (None leaves a
-    user's model to Keras' own safe mode and the size limits), and whether it
-    is a classifier, a preset with MLP-style history, a CNN."""
+    """What one estimator class saves: the module the class lives in, its
+    fitted attributes, and the Keras classes its saved model may name (None
+    leaves a user's model to Keras' own safe mode and the size limits)."""
 
     module: str
     attributes: tuple
-    keras_classes: frozenset | None
-    classifier: bool
-    cnn: bool = False
+    keras_classes: frozenset | None = None
     #: Whether the model's output width follows from the targets (a
     #: transformer's model may end in anything).
     output_from_targets: bool = True
+
+    @property
+    def classifier(self):
+        return "classes_" in self.attributes
+
+    @property
+    def cnn(self):
+        return "image_shape_" in self.attributes
 
     def resolve(self, name):
         return getattr(importlib.import_module(self.module), name)
 
 
+_WRAPPERS = "sknn_estimators.wrappers"
+_PRESETS = "sknn_estimators._cnn"
 _PRESET_CLASSES = PRESET_COMPILE_CLASSES | CNN_KERAS_CLASSES
 #: The classes that ``save`` writes and ``load_model`` reads, by public name.
 SCHEMAS = {
-    "KerasClassifier": Schema(
-        "sknn_estimators.wrappers", _ENGINE + _CLASSIFIER, None, classifier=True
-    ),
-    "KerasRegressor": Schema(
-        "sknn_estimators.wrappers", _ENGINE, None, classifier=False
-    ),
-    "KerasTransformer": Schema(
-        "sknn_estimators.wrappers",
-        _ENGINE,
-        None,
-        classifier=False,
-        output_from_targets=False,
-    ),
+    "KerasClassifier": Schema(_WRAPPERS, _ENGINE + _CLASSIFIER),
+    "KerasRegressor": Schema(_WRAPPERS, _ENGINE),
+    "KerasTransformer": Schema(_WRAPPERS, _ENGINE, output_from_targets=False),
     "FashionCNNClassifier": Schema(
-        "sknn_estimators._cnn",
-        _ENGINE + _CLASSIFIER + _MLP_HISTORY + _CNN,
-        _PRESET_CLASSES,
-        classifier=True,
-        cnn=True,
+        _PRESETS, _ENGINE + _CLASSIFIER + _CNN, _PRESET_CLASSES
     ),
-    "CNNRegressor": Schema(
-        "sknn_estimators._cnn",
-        _ENGINE + _MLP_HISTORY + _CNN,
-        _PRESET_CLASSES,
-        classifier=False,
-        cnn=True,
-    ),
+    "CNNRegressor": Schema(_PRESETS, _ENGINE + _CNN, _PRESET_CLASSES),
 }
-
-
-def _schema_of(estimator):
-    name = type(estimator).__name__
-    schema = SCHEMAS.get(name)
-    if schema is None or schema.resolve(name) is not type(estimator):
-        raise TypeError(
-            f"save supports the Keras estimators of sknn_estimators "
-            f"({', '.join(SCHEMAS)}); got {name}. Pickle a subclass instead."
-        )
-    return schema
 
 
 def _saved_parameters(params):
@@ -159,7 +137,6 @@ def _saved_parameters(params):
         warnings.warn(
             "random_state is a RandomState instance, which is not saved; the "
             "loaded estimator has random_state=None.",
-            UserWarning,
             stacklevel=4,
         )
         params["random_state"] = None
@@ -168,7 +145,6 @@ def _saved_parameters(params):
             "callbacks are Keras objects, which are not saved; the loaded "
             "estimator has callbacks=None. Set them again with set_params before "
             "training it further.",
-            UserWarning,
             stacklevel=4,
         )
     if "callbacks" in params:
@@ -179,12 +155,11 @@ def _saved_parameters(params):
             _encode(value)
         except TypeError:
             unsaved.append(name)
-    if [name for name in unsaved if name != "model"]:
+    if set(unsaved) - {"model"}:
         warnings.warn(
             f"The parameters {sorted(unsaved)} are Python objects, which are not "
             "saved; the loaded estimator has them None. Set them again with "
             "set_params before training it further.",
-            UserWarning,
             stacklevel=4,
         )
     return {k: (None if k in unsaved else v) for k, v in params.items()}
@@ -299,9 +274,9 @@ def _check_state(schema, params, fitted, model):
         )
     if params.get("callbacks") is not None:
         raise ValueError("callbacks are never saved; the file sets them")
-    n_features = fitted["n_features_in_"]
-    if type(n_features) is not int or n_features < 1:
-        raise ValueError(f"n_features_in_={n_features!r} is not a positive int")
+    for name in ("n_features_in_", "n_outputs_", "n_outputs_expected_", "y_ndim_"):
+        if type(fitted[name]) is not int or fitted[name] < 1:
+            raise ValueError(f"{name}={fitted[name]!r} is not a positive int")
     if fitted["precision_"] not in ("float32", "float64", "mixed_bfloat16"):
         raise ValueError(f"unknown precision_ {fitted['precision_']!r}")
     if type(fitted["n_iter_"]) is not int or fitted["n_iter_"] < 0:
@@ -312,9 +287,7 @@ def _check_state(schema, params, fitted, model):
     ):
         raise ValueError("history_ must map names to lists of numbers")
     for name in _DTYPES:
-        if not isinstance(fitted[name], str) or not _PLAIN_DTYPE.fullmatch(
-            fitted[name]
-        ):
+        if not (isinstance(fitted[name], str) and _PLAIN_DTYPE.fullmatch(fitted[name])):
             raise ValueError(f"{name} must be a plain dtype")
     shape = fitted["X_shape_"]
     if not (
@@ -323,9 +296,6 @@ def _check_state(schema, params, fitted, model):
         and all(type(n) is int and n >= 0 for n in shape)
     ):
         raise ValueError(f"X_shape_={_short(shape)} is not a shape")
-    for name in ("n_outputs_", "n_outputs_expected_", "y_ndim_"):
-        if type(fitted[name]) is not int or fitted[name] < 1:
-            raise ValueError(f"{name}={fitted[name]!r} is not a positive int")
     if fitted["n_outputs_expected_"] != 1:
         raise ValueError("save supports models with one output")
     if not isinstance(fitted["target_type_"], str):
@@ -342,12 +312,11 @@ def _check_state(schema, params, fitted, model):
     names = fitted.get("feature_names_in_")
     if names is not None and not (
         isinstance(names, np.ndarray)
-        and names.shape == (n_features,)
+        and names.shape == (fitted["n_features_in_"],)
         and all(isinstance(name, str) for name in names.tolist())
     ):
         raise ValueError("feature_names_in_ must hold one name per feature")
     encoder = _encoder_from_state(fitted["target_encoder_"])
-    units = _output_units(schema, fitted)
     if schema.classifier:
         _check_classes(fitted, encoder)
     elif fitted["n_outputs_"] != encoder.n_outputs_:
@@ -357,6 +326,7 @@ def _check_state(schema, params, fitted, model):
     if model is not None:
         if len(model.inputs) != 1 or len(model.outputs) != 1:
             raise ValueError("the model must have one input and one output")
+        units = _output_units(schema, fitted)
         if schema.output_from_targets and model.output_shape[-1] not in units:
             raise ValueError(
                 f"the targets need {' or '.join(map(str, units))} output units; "
@@ -365,12 +335,12 @@ def _check_state(schema, params, fitted, model):
 
 
 def _output_units(schema, fitted):
-    """The widths of the model's output that the saved targets allow."""
+    """The widths of the model's output that the saved targets allow (called
+    once ``classes_`` is checked)."""
     if not schema.classifier:
         return (fitted["n_outputs_"],)
-    n_classes = len(fitted["classes_"]) if hasattr(fitted["classes_"], "__len__") else 0
     if schema.cnn or fitted["target_type_"] != "binary":
-        return (n_classes,)
+        return (len(fitted["classes_"]),)
     return (1, 2)  # one sigmoid unit or two softmax units
 
 
@@ -430,9 +400,8 @@ def _check_config(schema, params, fitted, config, max_bytes):
         raise ValueError(
             f"{count:,} weights are more than max_model_bytes={max_bytes:,} allows"
         )
-    layers = config["config"]["layers"]
     found = {"InputLayer": [], "Conv2D": [], "Dense": []}
-    for layer in layers:
+    for layer in config["config"]["layers"]:
         name, layer_config = layer["class_name"], layer["config"]
         if name == "InputLayer":
             found[name].append(tuple(layer_config["batch_shape"]))
@@ -466,8 +435,13 @@ def save_estimator(estimator, path):
     from sknn_estimators import __version__
     from sknn_estimators._keras_runtime import model_to_bytes
 
-    schema = _schema_of(estimator)
     name = type(estimator).__name__
+    schema = SCHEMAS.get(name)
+    if schema is None or schema.resolve(name) is not type(estimator):
+        raise TypeError(
+            f"save supports the Keras estimators of sknn_estimators "
+            f"({', '.join(SCHEMAS)}); got {name}. Pickle a subclass instead."
+        )
     if not hasattr(estimator, "model_"):
         raise ValueError(f"This {name} is not fitted yet; fit it before saving.")
     params, fitted, model = estimator._saved_state()
@@ -480,13 +454,11 @@ def save_estimator(estimator, path):
         "params": _encode(_saved_parameters(params)),
         "fitted": _encode(fitted),
     }
-    model_bytes = model_to_bytes(model)
-    path = Path(path)
-    _write_atomically(path, json.dumps(manifest, indent=1), model_bytes)
+    _write_atomically(Path(path), json.dumps(manifest, indent=1), model_to_bytes(model))
 
 
 def _write_atomically(path, manifest_text, model_bytes):
-    folder = path.parent if str(path.parent) else Path(".")
+    folder = path.parent
     if not folder.is_dir():
         raise FileNotFoundError(
             f"Cannot save to {path}: folder {folder} does not exist."
@@ -494,9 +466,7 @@ def _write_atomically(path, manifest_text, model_bytes):
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as file:
-            with zipfile.ZipFile(
-                file, "w", compression=zipfile.ZIP_DEFLATED
-            ) as archive:
+            with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
                 archive.writestr(_MANIFEST, manifest_text)
                 archive.writestr(_MODEL, model_bytes)
             file.flush()
@@ -536,6 +506,7 @@ MAX_STRING_LENGTH = 256
 MAX_WEIGHT_OBJECTS = 100_000
 
 _COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_MODEL_UNREADABLE = "the Keras model inside cannot be loaded"
 #: The members of Keras' ``.keras`` archive that a saved estimator has.
 _KERAS_CONFIG = "config.json"
 _KERAS_METADATA = "metadata.json"
@@ -555,10 +526,7 @@ class _Refused(ValueError):
 
 
 def load_model(
-    path,
-    *,
-    max_manifest_bytes=MAX_MANIFEST_BYTES,
-    max_model_bytes=MAX_MODEL_BYTES,
+    path, *, max_manifest_bytes=MAX_MANIFEST_BYTES, max_model_bytes=MAX_MODEL_BYTES
 ):
     """Load an estimator written by the ``save`` method of a Keras estimator.
 
@@ -635,58 +603,52 @@ def _load(path, max_manifest_bytes, max_model_bytes):
     with open(path, "rb") as file, zipfile.ZipFile(file) as archive:
         if _MANIFEST not in archive.namelist():
             raise _Refused(f"not an sknn-estimators file (no {_MANIFEST} inside).")
-        _check_members(
-            archive,
-            {_MANIFEST: max_manifest_bytes, _MODEL: max_model_bytes},
-            required=(_MANIFEST,),
-            where="",
-            missing=f"not an sknn-estimators file (no {_MANIFEST} inside).",
-        )
+        limits = {_MANIFEST: max_manifest_bytes, _MODEL: max_model_bytes}
+        _check_members(archive, limits)
         manifest = _read_json(archive, _MANIFEST, max_manifest_bytes)
         cls, schema, params, fitted = _read_manifest(manifest)
-        _check_fitted(schema, params, fitted, None)
+        with _refusing("the fitted attributes are invalid"):
+            _check_state(schema, params, fitted, None)
         if _MODEL not in archive.namelist():
             raise _Refused(f"the Keras model ({_MODEL}) is missing.")
-        with archive.open(_MODEL) as member:
-            try:
-                inner = zipfile.ZipFile(member)
-            except zipfile.BadZipFile as exc:
-                raise _Refused(
-                    f"the Keras model inside cannot be loaded ({exc})."
-                ) from None
-            with inner:
-                _check_members(
-                    inner,
-                    {
-                        _KERAS_CONFIG: MAX_CONFIG_BYTES,
-                        _KERAS_METADATA: MAX_CONFIG_BYTES,
-                        _KERAS_WEIGHTS: max_model_bytes,
-                    },
-                    required=(_KERAS_CONFIG, _KERAS_WEIGHTS),
-                    where=f"{_MODEL}: ",
-                    missing="the Keras model inside cannot be loaded (member missing).",
-                )
-                config = _read_json(inner, _KERAS_CONFIG, MAX_CONFIG_BYTES)
-                _check_keras_config(config, schema.keras_classes)
-                try:
-                    _check_config(schema, params, fitted, config, max_model_bytes)
-                except (KeyError, TypeError, ValueError) as exc:
-                    raise _Refused(
-                        f"the Keras model does not match the estimator ({exc})."
-                    ) from None
+        config = _read_keras_config(archive, max_model_bytes)
+        _check_keras_config(config, schema.keras_classes)
+        with _refusing("the Keras model does not match the estimator"):
+            _check_config(schema, params, fitted, config, max_model_bytes)
         model = _load_keras_model(archive, max_model_bytes)
-    _check_fitted(schema, params, fitted, model)
+    with _refusing("the fitted attributes are invalid"):
+        _check_state(schema, params, fitted, model)
     return cls._from_saved_state(params, _loaded_fitted(fitted), model)
 
 
-def _check_fitted(schema, params, fitted, model):
+@contextlib.contextmanager
+def _refusing(problem, errors=(KeyError, TypeError, ValueError)):
+    """Turn ``errors`` raised inside into a :class:`_Refused` saying ``problem``."""
     try:
-        _check_state(schema, params, fitted, model)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _Refused(f"the fitted attributes are invalid ({exc}).") from None
+        yield
+    except errors as exc:
+        raise _Refused(f"{problem} ({exc}).") from None
 
 
-def _check_members(archive, limits, *, required, where, missing):
+def _read_keras_config(archive, max_model_bytes):
+    """The ``config.json`` of the Keras model, once the model's own zip is
+    checked as the file's is."""
+    with archive.open(_MODEL) as member:
+        with _refusing(_MODEL_UNREADABLE, zipfile.BadZipFile):
+            inner = zipfile.ZipFile(member)
+        with inner:
+            limits = {
+                _KERAS_CONFIG: MAX_CONFIG_BYTES,
+                _KERAS_METADATA: MAX_CONFIG_BYTES,
+                _KERAS_WEIGHTS: max_model_bytes,
+            }
+            _check_members(inner, limits, where=f"{_MODEL}: ")
+            if not {_KERAS_CONFIG, _KERAS_WEIGHTS} <= set(inner.namelist()):
+                raise _Refused(f"{_MODEL_UNREADABLE} (member missing).")
+            return _read_json(inner, _KERAS_CONFIG, MAX_CONFIG_BYTES)
+
+
+def _check_members(archive, limits, where=""):
     """Refuse members that ``save`` never writes, duplicates, encrypted or
     unusually compressed members and members larger than their limit, from the
     zip's directory alone (nothing is decompressed)."""
@@ -712,9 +674,6 @@ def _check_members(archive, limits, *, required, where, missing):
                 "load_model (max_manifest_bytes / max_model_bytes) only for a "
                 "file you trust."
             )
-    for name in required:
-        if name not in seen:
-            raise _Refused(missing)
 
 
 def _read_json(archive, name, limit):
@@ -740,27 +699,31 @@ def _parse_int(text):
     return int(text)
 
 
-def _check_json_size(value, name):
-    """Refuse JSON nested deeper than MAX_JSON_DEPTH or with more than
-    MAX_JSON_ITEMS values (iteratively: no recursion on the file's depth)."""
+def _walk(value):
+    """``(item, depth)`` for every value in parsed JSON, depth first and
+    without recursion (a file's depth never reaches Python's stack); a
+    container comes before its items are stacked, so a caller can refuse it."""
     stack = [(value, 1)]
-    count = 0
     while stack:
         item, depth = stack.pop()
-        count += 1
-        if count > MAX_JSON_ITEMS:
-            raise _Refused(f"{name} holds more than {MAX_JSON_ITEMS:,} values.")
+        yield item, depth
         if isinstance(item, dict | list):
-            if depth > MAX_JSON_DEPTH:
-                raise _Refused(
-                    f"{name} is nested more than {MAX_JSON_DEPTH} levels deep."
-                )
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
 
 
+def _check_json_size(value, name):
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH or with more than
+    MAX_JSON_ITEMS values."""
+    for count, (item, depth) in enumerate(_walk(value), start=1):
+        if count > MAX_JSON_ITEMS:
+            raise _Refused(f"{name} holds more than {MAX_JSON_ITEMS:,} values.")
+        if depth > MAX_JSON_DEPTH and isinstance(item, dict | list):
+            raise _Refused(f"{name} is nested more than {MAX_JSON_DEPTH} levels deep.")
+
+
 def _read_manifest(manifest):
-    """``(cls, params, fitted)`` from the parsed manifest, checked."""
+    """``(cls, schema, params, fitted)`` from the parsed manifest, checked."""
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise _Refused("not an sknn-estimators file (unknown format).")
     version = manifest.get("format_version")
@@ -788,11 +751,8 @@ def _read_manifest(manifest):
     for part, value in (("params", params), ("fitted", fitted)):
         if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
             raise _Refused(f'"{part}" must map names to values.')
-    try:
-        estimator = cls(**params)
-        estimator._validate_params()
-    except (TypeError, ValueError) as exc:
-        raise _Refused(f"the estimator description is invalid ({exc}).") from None
+    with _refusing("the estimator description is invalid", (TypeError, ValueError)):
+        cls(**params)._validate_params()
     return cls, schema, params, fitted
 
 
@@ -808,21 +768,15 @@ def _check_keras_config(config, allowed):
     the config to Keras' own safe mode."""
     if allowed is None:
         return
-    stack = [config]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if "class_name" in item:
-                key = (item.get("module"), item.get("class_name"))
-                if key not in allowed or item.get("registered_name") is not None:
-                    raise _Refused(
-                        "the Keras model uses "
-                        f"{_short(key[0])}.{_short(key[1])}, which the estimator "
-                        "never builds; it is not loaded."
-                    )
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+    for item, _ in _walk(config):
+        if isinstance(item, dict) and "class_name" in item:
+            key = (item.get("module"), item.get("class_name"))
+            if key not in allowed or item.get("registered_name") is not None:
+                raise _Refused(
+                    "the Keras model uses "
+                    f"{_short(key[0])}.{_short(key[1])}, which the estimator "
+                    "never builds; it is not loaded."
+                )
 
 
 def _check_weights(keras_path):
@@ -838,26 +792,22 @@ def _check_weights(keras_path):
 
             def visit(name, item):
                 found.append(item)
-                if len(found) > MAX_WEIGHT_OBJECTS:
-                    return True
-                return None
+                return len(found) > MAX_WEIGHT_OBJECTS or None  # True stops h5py
 
             h5.visititems(visit)
             if len(found) > MAX_WEIGHT_OBJECTS:
                 raise _Refused(
                     f"the weights file holds more than {MAX_WEIGHT_OBJECTS:,} objects."
                 )
-            declared = 0
-            for item in found:
-                if not isinstance(item, h5py.Dataset):
-                    continue
+            datasets = [item for item in found if isinstance(item, h5py.Dataset)]
+            for item in datasets:
                 if item.dtype.kind not in "biuf" or item.compression is not None:
                     raise _Refused(
                         f"the weights file holds the dataset {item.name!r} of "
                         f"dtype {item.dtype} (compression {item.compression}); "
                         "save writes plain uncompressed numbers."
                     )
-                declared += math.prod(item.shape or ()) * item.dtype.itemsize
+            declared = sum(item.nbytes for item in datasets)
     if declared > size:
         raise _Refused(
             f"the weights file declares {declared:,} bytes of weights in "
@@ -884,16 +834,16 @@ def _load_keras_model(archive, max_model_bytes):
         except (MemoryError, RecursionError):
             raise
         except Exception as exc:  # Keras raises many kinds for a damaged archive
-            raise _Refused(
-                f"the Keras model inside cannot be loaded ({exc})."
-            ) from None
+            raise _Refused(f"{_MODEL_UNREADABLE} ({exc}).") from None
 
 
 # ------------------------------------------------------------------ typed JSON
+_PLAIN_DTYPE = re.compile(r"[<>|=]?(b1|[iu][1248]|f[248]|U[0-9]{1,4})")
+_SCALARS = (type(None), bool, int, float, str)
+
+
 def _encode(value):
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, int | float):
+    if isinstance(value, _SCALARS):
         return value
     if isinstance(value, np.generic):
         return _encode(value.item())
@@ -912,10 +862,6 @@ def _encode(value):
             "shape": list(value.shape),
         }
     raise TypeError(f"cannot save a value of type {type(value).__name__}")
-
-
-_PLAIN_DTYPE = re.compile(r"[<>|=]?(b1|[iu][1248]|f[248]|U[0-9]{1,4})")
-_SCALARS = (type(None), bool, int, float, str)
 
 
 def _decode(value):
@@ -957,10 +903,8 @@ def _decode_array(items, dtype, shape):
         raise _Refused(
             f"a saved array of {len(items)} values has the shape {_short(shape)}."
         )
-    if dtype == "object":
-        array = np.empty(len(items), dtype=object)
-        array[:] = items
-        return array.reshape(shape)
+    if dtype == "object":  # the items are scalars, so this array is flat
+        return np.array(items, dtype=object).reshape(shape)
     if not isinstance(dtype, str) or not _PLAIN_DTYPE.fullmatch(dtype):
         raise _Refused(
             f"a saved array has the dtype {_short(dtype)}; only bool, int, uint, "
