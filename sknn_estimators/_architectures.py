@@ -9,9 +9,6 @@ from numbers import Integral
 
 import numpy as np
 
-#: The Keras classes, as ``(module, class name)`` in a saved ``config.json``,
-#: that :func:`build_cnn` can put in a model. Loading a saved CNN refuses any
-#: other class before Keras reads the model; keep it in step with build_cnn.
 #: The Keras classes, as ``(module, class name)``, that compiling a preset
 #: network adds to its saved config (optimizers, the learning-rate schedule,
 #: metrics, losses).
@@ -27,6 +24,9 @@ PRESET_COMPILE_CLASSES = frozenset(
         ("keras.losses", "MeanSquaredError"),
     }
 )
+#: The Keras classes, as ``(module, class name)`` in a saved ``config.json``,
+#: that :func:`build_cnn` can put in a model. Loading a saved CNN refuses any
+#: other class before Keras reads the model; keep it in step with build_cnn.
 CNN_KERAS_CLASSES = frozenset(
     {
         ("keras", "Sequential"),
@@ -163,24 +163,28 @@ def build_cnn(
         tuple(dropout) if isinstance(dropout, tuple | list) else (dropout,) * n_blocks
     )
     regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
+    full_dtype = "float64" if dtype_policy == "float64" else "float32"
 
-    def dense_kwargs():
+    def dense_kwargs(dtype=dtype_policy):
         return dict(
             kernel_initializer=keras.initializers.GlorotUniform(seed=next_seed()),
             kernel_regularizer=regularizer,
-            dtype=dtype_policy,
+            dtype=dtype,
         )
 
-    def normalise(layers):
+    def normalisation():  # a list of zero or one layer
         if batch_normalization:
-            layers.append(keras.layers.BatchNormalization(dtype=dtype_policy))
+            return [keras.layers.BatchNormalization(dtype=dtype_policy)]
+        return []
 
-    def activate(layers):
-        layers.append(
-            keras.layers.LeakyReLU(negative_slope=negative_slope, dtype=dtype_policy)
-        )
+    def activation():
+        return keras.layers.LeakyReLU(negative_slope=negative_slope, dtype=dtype_policy)
 
-    full_dtype = "float64" if dtype_policy == "float64" else "float32"
+    def dropout_layer(rate):  # a list of zero or one layer
+        if rate > 0:
+            return [keras.layers.Dropout(rate, seed=next_seed(), dtype=dtype_policy)]
+        return []
+
     layers = [keras.Input(shape=tuple(input_shape), dtype=full_dtype)]
     if input_scale is not None:
         layers.append(keras.layers.Rescaling(input_scale, dtype=full_dtype))
@@ -193,41 +197,27 @@ def build_cnn(
             )
         )
     for filters, rate in zip(conv_filters, rates, strict=False):
-        layers.append(
-            keras.layers.Conv2D(filters, kernel_size, padding="same", **dense_kwargs())
+        conv = keras.layers.Conv2D(
+            filters, kernel_size, padding="same", **dense_kwargs()
         )
         pool = keras.layers.MaxPooling2D(2, padding="same", dtype=dtype_policy)
         if batch_normalization == "after_pooling":
             # Conv, pool, normalise, activate: the activation is non-decreasing,
             # so activating before or after this pooling is the same.
-            layers.append(pool)
-            normalise(layers)
-            activate(layers)
+            layers += [conv, pool, *normalisation(), activation()]
         elif pool_before_activation:
-            normalise(layers)
-            layers.append(pool)
-            activate(layers)
+            layers += [conv, *normalisation(), pool, activation()]
         else:
-            normalise(layers)
-            activate(layers)
-            layers.append(pool)
-        if rate > 0:
-            layers.append(
-                keras.layers.Dropout(rate, seed=next_seed(), dtype=dtype_policy)
-            )
+            layers += [conv, *normalisation(), activation(), pool]
+        layers += dropout_layer(rate)
     layers.append(keras.layers.Flatten(dtype=dtype_policy))
     for units, rate in zip(dense_units, rates[len(conv_filters) :], strict=False):
         layers.append(keras.layers.Dense(units, **dense_kwargs()))
-        normalise(layers)
-        activate(layers)
-        if rate > 0:
-            layers.append(
-                keras.layers.Dropout(rate, seed=next_seed(), dtype=dtype_policy)
-            )
-    output_kwargs = dense_kwargs()
-    output_kwargs["dtype"] = full_dtype
+        layers += [*normalisation(), activation(), *dropout_layer(rate)]
     layers.append(
-        keras.layers.Dense(n_outputs, activation=output_activation, **output_kwargs)
+        keras.layers.Dense(
+            n_outputs, activation=output_activation, **dense_kwargs(full_dtype)
+        )
     )
     return keras.Sequential(layers, name="fashion_cnn")
 

@@ -139,25 +139,22 @@ class BaseCNN(MLPTrainingMixin):
         return tuple(float(r) for r in self.dropout)
 
     def _split_sample_shape(self, X):
-        """Flatten 3-D/4-D images to rows; return ``(X, sample_shape or None)``."""
-        ndim = getattr(X, "ndim", None)
-        if ndim is None and isinstance(X, list | tuple):
+        """Flatten 3-D/4-D images (an array, or nested lists) to rows, as the
+        engine flattens arrays; return ``(X, sample_shape or None)``."""
+        if isinstance(X, list | tuple):
             try:
                 array = np.asarray(X)
             except (TypeError, ValueError):
                 return X, None
-            if array.ndim in (3, 4):
-                X, ndim = array, array.ndim
-        if ndim in (3, 4):
-            X = np.asarray(X)
-            return X.reshape(X.shape[0], math.prod(X.shape[1:])), X.shape[1:]
-        if ndim is not None and ndim > 4:
+            X = array if array.ndim in (3, 4) else X
+        ndim = getattr(X, "ndim", 2)
+        if ndim > 4:
             raise ValueError(
                 "X must be 2-D (n_samples, n_features), 3-D (n_samples, height, "
                 "width) or 4-D (n_samples, height, width, channels); got shape "
                 f"{tuple(X.shape)}."
             )
-        return X, None
+        return super()._split_sample_shape(np.asarray(X) if ndim > 2 else X)
 
     def _check_sample_shape(self, sample_shape):
         expected = self.image_shape_
@@ -174,8 +171,7 @@ class BaseCNN(MLPTrainingMixin):
         """The validated rows as 4-D images; sets ``image_shape_`` when ``reset``."""
         if reset:
             self.image_shape_ = self._resolve_image_shape(X.shape[1], sample_shape)
-        images = X.reshape((-1, *self.image_shape_))
-        return super()._shape_input(images, None, reset=reset)
+        return super()._shape_input(X, self.image_shape_, reset=reset)
 
     def _resolve_image_shape(self, n_features, sample_shape):
         """The (height, width, channels) of one sample; see ``image_shape``."""
@@ -199,9 +195,7 @@ class BaseCNN(MLPTrainingMixin):
         if sample_shape is not None:
             return tuple(sample_shape) if len(sample_shape) == 3 else (*sample_shape, 1)
         side = math.isqrt(n_features)
-        if side * side == n_features:
-            return (side, side, 1)
-        return (1, n_features, 1)
+        return (side, side, 1) if side * side == n_features else (1, n_features, 1)
 
 
 class FashionCNNClassifier(BaseCNN, KerasClassifier):

@@ -146,7 +146,7 @@ def _import_tensorflow_quietly():
 
 def make_dataset(
     X,
-    y=None,
+    y,
     sample_weight=None,
     *,
     batch_size,
@@ -210,8 +210,6 @@ def make_dataset(
         for tensor, array in zip(batch, arrays, strict=True):
             tensor.set_shape((None, *array.shape[1:]))
         x = batch[0] if pack_x is None else pack_x(batch[:n_x])
-        if y is None:
-            return (x, *batch[n_x:])
         y_part = batch[n_x] if pack_y is None else pack_y(batch[n_x : n_x + n_y])
         return (x, y_part, *batch[n_x + n_y :])
 
@@ -362,7 +360,6 @@ class InterruptFlag:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
             self._previous = None
-        return False
 
     def _handle(self, signum, frame):
         if self.interrupted:  # second Ctrl-C: stop now
@@ -407,19 +404,12 @@ def progress_callbacks(keras, verbose, callbacks=()):
         # a passed callback with per-batch hooks would otherwise turn that off.
         async_safe = True
 
-        def _capped(self, batch):
-            if self.target is not None:
-                return min(batch, self.target - 1)
-            return batch
-
+        # Only training batches: within fit, a ProgbarLogger shows no
+        # validation batches, and this one never sees a prediction.
         def on_train_batch_end(self, batch, logs=None):
-            super().on_train_batch_end(self._capped(batch), logs)
-
-        def on_test_batch_end(self, batch, logs=None):
-            super().on_test_batch_end(self._capped(batch), logs)
-
-        def on_predict_batch_end(self, batch, logs=None):
-            super().on_predict_batch_end(self._capped(batch), logs)
+            if self.target is not None:
+                batch = min(batch, self.target - 1)
+            super().on_train_batch_end(batch, logs)
 
     return [StepProgbarLogger()]
 
@@ -526,11 +516,10 @@ def predict_in_batches(predict_function, X, batch_size=PREDICT_BATCH_SIZE, dtype
         run(map_targets(lambda a, s=start: a[s : s + batch_size], X))
         for start in range(0, n_samples, batch_size)
     ]
-    leaves, pack = target_leaves(chunks[0])
-    if pack is None:
-        return np.concatenate(chunks)
     per_output = zip(*(target_leaves(chunk)[0] for chunk in chunks), strict=True)
-    return pack([np.concatenate(arrays) for arrays in per_output])
+    arrays = [np.concatenate(leaves) for leaves in per_output]
+    pack = target_leaves(chunks[0])[1]
+    return arrays[0] if pack is None else pack(arrays)
 
 
 def model_to_bytes(model):
@@ -605,25 +594,16 @@ def tensorflow_random_state(seed):
     """
     import random
 
-    keras = import_keras()
+    keras = import_keras()  # which refuses any backend but TensorFlow's
+    import tensorflow as tf
+    from tensorflow.python.eager import context  # no public getter of the seed
+
     python_state, numpy_state = random.getstate(), np.random.get_state()
-    tensorflow_seed = _tensorflow_global_seed()
+    tensorflow_seed = context.global_seed()
     keras.utils.set_random_seed(seed)
     try:
         yield
     finally:
         random.setstate(python_state)
         np.random.set_state(numpy_state)
-        if keras.backend.backend() == "tensorflow":
-            import tensorflow as tf
-
-            tf.random.set_seed(tensorflow_seed)  # None: unseeded again
-
-
-def _tensorflow_global_seed():
-    """TensorFlow's global seed, None when unset (or not TensorFlow)."""
-    if import_keras().backend.backend() != "tensorflow":
-        return None
-    from tensorflow.python.eager import context  # no public getter
-
-    return context.global_seed()
+        tf.random.set_seed(tensorflow_seed)  # None: unseeded again

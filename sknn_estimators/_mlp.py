@@ -206,9 +206,7 @@ class _MLPPreset(MLPClassifier):
             except TypeError as exc:
                 raise TypeError(f"{spec.class_name}(): {exc}") from None
             bound.apply_defaults()
-            arguments = dict(bound.arguments)
-            del arguments["self"]
-            super(cls, self).__init__(**arguments)
+            super(cls, self).__init__(*bound.args[1:], **bound.kwargs)
 
         __init__.__signature__ = signature
         __init__.__qualname__ = f"{spec.class_name}.__init__"

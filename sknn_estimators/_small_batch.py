@@ -42,63 +42,45 @@ SMALL_BATCH = 32
 BUILD_AFTER = 3
 #: The largest difference from the TensorFlow path at which the session is used.
 TOLERANCE = 1e-5
-#: estimator -> ``(predict function, session or None)``. Held outside the
+#: estimator -> ``(predict function, state)``: the small batches predicted so
+#: far, then the session (a function of rows), or None. Held outside the
 #: estimator, so that predict leaves its ``__dict__`` as it was (scikit-learn's
 #: ``check_dict_unchanged``) and pickling, cloning and saving never see it; a
 #: new fit makes a new predict function, and so a new session.
 _SESSIONS = weakref.WeakKeyDictionary()
 
 
-def engine_enabled():
-    """Whether the path is switched on (``set_config(onnxruntime_predict=True)``)."""
-    return get_config()["onnxruntime_predict"]
-
-
 def small_batch_predict(estimator, X, reference):
     """The network's outputs for the network-shaped rows ``X`` from ONNX
     Runtime, or None where the TensorFlow path applies. ``reference(X)``
     computes them on the TensorFlow path (to check a new session)."""
-    if not engine_enabled() or not hasattr(X, "shape") or hasattr(X, "toarray"):
-        return None
-    if X.shape[0] > SMALL_BATCH or X.shape[0] == 0:
-        return None
     model = estimator.model_
     if (
-        len(model.inputs) != 1
+        not get_config()["onnxruntime_predict"]
+        or not hasattr(X, "shape")
+        or hasattr(X, "toarray")
+        or not 0 < X.shape[0] <= SMALL_BATCH
+        or len(model.inputs) != 1
         or len(model.outputs) != 1
         or model.inputs[0].dtype != "float32"
+        or getattr(estimator, "precision_", "float32") != "float32"
     ):
         return None
-    if getattr(estimator, "precision_", "float32") != "float32":
-        return None
-    cached = _SESSIONS.get(estimator)
-    if cached is None or cached[0] is not estimator._predict_function:
-        cached = (estimator._predict_function, 0)
-    predict_function, state = cached
+    predict_function, state = _SESSIONS.get(estimator, (None, 0))
+    if predict_function is not estimator._predict_function:
+        predict_function, state = estimator._predict_function, 0
     if isinstance(state, int):  # small batches predicted so far, no session yet
         if state + 1 < BUILD_AFTER:
             _SESSIONS[estimator] = (predict_function, state + 1)
             return None
         state = _build(model, X, reference(X))
         _SESSIONS[estimator] = (predict_function, state)
-    return None if state is None else state.run(X)
-
-
-class _Session:
-    """An ONNX Runtime session of the network, taking network-shaped rows."""
-
-    def __init__(self, session):
-        self.session = session
-        self.input_name = session.get_inputs()[0].name
-
-    def run(self, X):
-        rows = np.asarray(X, dtype=np.float32)
-        (output,) = self.session.run(None, {self.input_name: rows})
-        return output
+    return None if state is None else state(X)
 
 
 def _build(model, X, expected):
-    """A checked :class:`_Session` of ``model``, or None (logged at debug)."""
+    """``model`` in a checked ONNX Runtime session, as a function of
+    network-shaped rows; or None (logged at debug)."""
     try:
         import onnxruntime
 
@@ -121,12 +103,15 @@ def _build(model, X, expected):
             # contention with other work on a busy machine.
             options.intra_op_num_threads = 1
             options.inter_op_num_threads = 1
-            session = _Session(
-                onnxruntime.InferenceSession(
-                    path, options, providers=["CPUExecutionProvider"]
-                )
+            session = onnxruntime.InferenceSession(
+                path, options, providers=["CPUExecutionProvider"]
             )
-        got = session.run(X)
+        name = session.get_inputs()[0].name
+
+        def run(rows):
+            return session.run(None, {name: np.asarray(rows, dtype=np.float32)})[0]
+
+        got = run(X)
     except Exception as error:  # any failure to convert keeps the TF path
         logger.debug(
             "ONNX Runtime path unavailable for this network (%s: %s); "
@@ -143,7 +128,7 @@ def _build(model, X, expected):
             difference,
         )
         return None
-    return session
+    return run
 
 
 @contextlib.contextmanager

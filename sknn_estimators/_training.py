@@ -23,7 +23,6 @@ from sknn_estimators._base import _AUTO_PRECISION, _INPUT_DTYPES
 #: ``learning_rate="warmup_cosine"`` rises linearly from 0 over this share of
 #: the steps of a fit, then decays along the cosine.
 WARMUP_FRACTION = 0.1
-_OPTIMIZERS = ("adam", "sgd", "rmsprop")
 
 
 class MLPTrainingMixin:
@@ -31,7 +30,7 @@ class MLPTrainingMixin:
     names, for preset networks (see the module notes)."""
 
     _parameter_constraints = {
-        "solver": [StrOptions(set(_OPTIMIZERS))],
+        "solver": [StrOptions({"adam", "sgd", "rmsprop"})],
         "learning_rate": [StrOptions({"constant", "cosine", "warmup_cosine"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -51,11 +50,8 @@ class MLPTrainingMixin:
     }
 
     # The presets take no model, optimizer, loss or metrics parameters, and
-    # no routed ones: these read as scikeras' defaults where the engine asks.
+    # no routed ones: the engine builds the preset's own network.
     model = None
-    run_eagerly = False
-    validation_split = 0.0
-    validation_batch_size = None
 
     _history_continues = True
     _partial_fit_needs_classes = True
@@ -116,16 +112,14 @@ class MLPTrainingMixin:
                 warmup_target=rate,
                 warmup_steps=warmup,
             )
-        averaging = {}
+        options = {"learning_rate": rate}
         if self.ema_momentum is not None:
-            averaging = {"use_ema": True, "ema_momentum": self.ema_momentum}
+            options.update(use_ema=True, ema_momentum=self.ema_momentum)
         if self.solver == "sgd":
-            return keras.optimizers.SGD(
-                learning_rate=rate, momentum=0.9, nesterov=True, **averaging
-            )
+            return keras.optimizers.SGD(momentum=0.9, nesterov=True, **options)
         if self.solver == "rmsprop":
-            return keras.optimizers.RMSprop(learning_rate=rate, **averaging)
-        return keras.optimizers.Adam(learning_rate=rate, **averaging)
+            return keras.optimizers.RMSprop(**options)
+        return keras.optimizers.Adam(**options)
 
     def _l2_factor(self):
         """The Keras kernel-regulariser factor of ``alpha``, with MLPClassifier's
@@ -145,12 +139,9 @@ class MLPTrainingMixin:
     def _record_history(self, new, continuing):
         super()._record_history(new, continuing)
         self.loss_curve_ = self.history_["loss"]
-        val_key = f"val_{self._score_name}"
-        if self.early_stopping and val_key in self.history_:
-            self.validation_scores_ = self.history_[val_key]
-            self.best_validation_score_ = max(self.validation_scores_)
-            self.best_loss_ = None
-        else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
-            self.best_loss_ = min(self.loss_curve_)
+        scores = None  # the validation scores, with early stopping
+        if self.early_stopping:
+            scores = self.history_.get(f"val_{self._score_name}")
+        self.validation_scores_ = scores
+        self.best_validation_score_ = None if scores is None else max(scores)
+        self.best_loss_ = min(self.loss_curve_) if scores is None else None
