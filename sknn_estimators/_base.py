@@ -72,18 +72,14 @@ _INPUT_DTYPES = {
 #: natively, float32 elsewhere (silently); ``precision_`` says which.
 _AUTO_PRECISION = "auto"
 #: Prefixes of routed parameters (``optimizer__learning_rate=...``), as in scikeras.
-ROUTING_PREFIXES = (
-    "model",
-    "fit",
-    "partial_fit",
-    "predict",
-    "callbacks",
-    "optimizer",
-    "loss",
-    "metrics",
-    "compile",
-    "score",
-)
+_ROUTED = "model fit partial_fit predict callbacks optimizer loss metrics compile score"
+ROUTING_PREFIXES = tuple(_ROUTED.split())
+#: ``batch_size`` and ``validation_batch_size``: -1 for the whole data.
+_BATCH_SIZES = [
+    Interval(Integral, 1, None, closed="left"),
+    Options(Integral, {-1}),
+    None,
+]
 #: Batch size where scikeras (through Keras) uses ``batch_size=None``.
 _KERAS_DEFAULT_BATCH_SIZE = 32
 #: Seeded builds draw Keras' default seeds from Python's ``random`` module;
@@ -144,16 +140,8 @@ class BaseWrapper(BaseEstimator):
         "optimizer": "no_validation",
         "loss": "no_validation",
         "metrics": "no_validation",
-        "batch_size": [
-            Interval(Integral, 1, None, closed="left"),
-            Options(Integral, {-1}),
-            None,
-        ],
-        "validation_batch_size": [
-            Interval(Integral, 1, None, closed="left"),
-            Options(Integral, {-1}),
-            None,
-        ],
+        "batch_size": _BATCH_SIZES,
+        "validation_batch_size": _BATCH_SIZES,
         "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
         "callbacks": "no_validation",
         "validation_split": [Interval(Real, 0, 1, closed="left")],
@@ -209,40 +197,23 @@ class BaseWrapper(BaseEstimator):
         """The constructor's parameters and every extra one set on the
         instance (model function arguments, routed parameters), including
         those a subclass's ``__init__`` stores, as scikeras lists them."""
-        # A name in the signature that ``__init__`` never stored is not a
-        # parameter (scikeras' tutorial MLPClassifier declares
-        # ``optimizer__learning_rate`` in its signature and drops it).
-        names = {n for n in type(self)._constructor_param_names() if hasattr(self, n)}
-        names.update(
-            name
-            for name in vars(self)
-            if not name.startswith("_") and not name.endswith("_")
-        )
-        return sorted(names)
-
-    @classmethod
-    def _constructor_param_names(cls):
-        """The named parameters of ``__init__``, and of the base's ``__init__``
-        where it passes ``**kwargs`` on (a subclass of the wrappers that
-        declares only its own parameters)."""
-        names = []
-        for klass in cls.__mro__:
-            init = vars(klass).get("__init__")
-            if init is None:
-                continue
-            if klass is object:
-                break
-            parameters = inspect.signature(init).parameters.values()
-            names += [
+        names = {n for n in vars(self) if not n.startswith("_") and not n.endswith("_")}
+        # The named parameters of ``__init__``, and of the base's ``__init__``
+        # where it passes ``**kwargs`` on (a subclass of the wrappers that
+        # declares only its own parameters). A name in the signature that
+        # ``__init__`` never stored is not a parameter (scikeras' tutorial
+        # MLPClassifier declares ``optimizer__learning_rate`` and drops it).
+        for parameters in _init_parameters(type(self)):
+            names.update(
                 p.name
                 for p in parameters
                 if p.name != "self"
                 and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
-                and p.name not in names
-            ]
+                and hasattr(self, p.name)
+            )
             if not any(p.kind is p.VAR_KEYWORD for p in parameters):
                 break
-        return names
+        return sorted(names)
 
     def set_params(self, **params):
         """Set parameters, including extra and routed ones (``model__units``).
@@ -260,10 +231,8 @@ class BaseWrapper(BaseEstimator):
         valid = set(self._get_param_names())
         plain = {}
         for name, value in params.items():
-            prefix = name.split("__", 1)[0]
-            if "__" in name and prefix in self._routing_prefixes():
-                setattr(self, name, value)
-            elif name in valid and "__" not in name:
+            prefix, nested, _ = name.partition("__")
+            if prefix in (self._routing_prefixes() if nested else valid):
                 setattr(self, name, value)
             else:
                 plain[name] = value
@@ -291,12 +260,7 @@ class BaseWrapper(BaseEstimator):
     def _model_params(self):
         """Extra parameters for the model function: not routed, and declared
         by no ``__init__`` of the class or its bases."""
-        declared = {
-            p
-            for klass in type(self).__mro__
-            if "__init__" in vars(klass) and klass is not object
-            for p in inspect.signature(vars(klass)["__init__"]).parameters
-        }
+        declared = {p.name for ps in _init_parameters(type(self)) for p in ps}
         return {
             name: value
             for name, value in self.get_params(deep=False).items()
@@ -601,18 +565,6 @@ class BaseWrapper(BaseEstimator):
             )
         return self
 
-    #: Arguments of ``Model.compile`` that parameters (or ``compile__``
-    #: routing) may give, as in scikeras.
-    _compile_kwargs = frozenset(
-        {
-            "optimizer",
-            "loss",
-            "metrics",
-            "loss_weights",
-            "weighted_metrics",
-            "run_eagerly",
-        }
-    )
     #: Arguments of ``predict`` (and ``predict__`` routing), as scikeras'.
     _predict_kwargs = frozenset({"batch_size", "verbose", "steps"})
 
@@ -652,11 +604,8 @@ class BaseWrapper(BaseEstimator):
         def pack(items, packer):
             return items[0] if packer is None else packer(items)
 
-        X, X_val = pack(train[:n_x], pack_x), pack(held[:n_x], pack_x)
-        y, y_val = (
-            pack(train[n_x : n_x + n_y], pack_y),
-            pack(held[n_x : n_x + n_y], pack_y),
-        )
+        X, X_val = (pack(part[:n_x], pack_x) for part in (train, held))
+        y, y_val = (pack(part[n_x : n_x + n_y], pack_y) for part in (train, held))
         weights = train[n_x + n_y] if weights is not None else None
         return X, y, weights, (X_val, y_val)
 
@@ -684,13 +633,7 @@ class BaseWrapper(BaseEstimator):
             return fit_params.pop(name, getattr(self, name, None))
 
         epochs, batch_size = take("epochs"), take("batch_size")
-        validation_split, shuffle, verbose = (
-            take("validation_split"),
-            take("shuffle"),
-            take("verbose"),
-        )
         validation_batch_size = take("validation_batch_size") or batch_size
-        initial_epoch = fit_params.pop("initial_epoch", None)
         if "class_weight" in fit_params:
             raise TypeError(
                 "class_weight is a parameter of the estimator (KerasClassifier("
@@ -701,13 +644,13 @@ class BaseWrapper(BaseEstimator):
         return {
             "epochs": 1 if incremental else int(epochs),
             "batch_size": _batch_size(batch_size, n_samples),
-            "validation_fraction": validation_split or None,
+            "validation_fraction": take("validation_split") or None,
             "validation_batch_size": _batch_size(validation_batch_size, n_samples),
             "callbacks": self._make_callbacks(keras, destination),
-            "shuffle": shuffle,
-            "verbose": verbose,
-            "initial_epoch": initial_epoch,
-            "keras_fit": fit_params,
+            "shuffle": take("shuffle"),
+            "verbose": take("verbose"),
+            "initial_epoch": fit_params.pop("initial_epoch", None),
+            "keras_fit": fit_params,  # what the pops above leave
         }
 
     def _make_callbacks(self, keras, destination):
@@ -717,12 +660,10 @@ class BaseWrapper(BaseEstimator):
         for name in ("callbacks", f"{destination}__callbacks"):
             source = getattr(self, name, None)
             built = make_object(keras, "callbacks", source, self._sub(name))
-            if built is None:
-                continue
             if isinstance(built, dict):
                 built = list(built.values())
             elif not isinstance(built, list | tuple):
-                built = [built]
+                built = [] if built is None else [built]
             for callback in built:
                 if not isinstance(callback, keras.callbacks.Callback):
                     raise TypeError(
@@ -745,53 +686,44 @@ class BaseWrapper(BaseEstimator):
     def _validate_training_data(self, X, y, *, reset, predicting=False):
         if self._takes_structured_input(X):
             X = self._structured_input(X, reset=reset)
-            if y is not None:
-                y = self._check_structured_targets(y, _n_samples(X))
+            if y is not None and not isinstance(y, list | tuple | dict):
+                y = np.asarray(y)
+                if y.shape[0] != _n_samples(X):
+                    raise ValueError(
+                        f"X has {_n_samples(X)} samples but y has {y.shape[0]}; "
+                        "they must match."
+                    )
             return X, y
         X, sample_shape = self._split_sample_shape(X)
         if not reset:
             self._check_sample_shape(sample_shape)
+        options = {"reset": reset, "dtype": _validation_dtype(X)}
+        options["accept_sparse"] = self._accepts_sparse()
         try:
             if y is None:
-                X = validate_data(
-                    self,
-                    X,
-                    reset=reset,
-                    dtype=_validation_dtype(X),
-                    accept_sparse=self._accepts_sparse(),
-                )
+                X = validate_data(self, X, **options)
             else:
-                X, y = validate_data(
-                    self,
-                    X,
-                    y,
-                    reset=reset,
-                    dtype=_validation_dtype(X),
-                    accept_sparse=self._accepts_sparse(),
-                    **self._target_validation,
-                )
+                X, y = validate_data(self, X, y, **options, **self._target_validation)
         except ValueError as error:
             args = {"X": X} if y is None else {"X": X, "y": y}
             self._raise_not_numeric(error, args)
         given_dtype = X.dtype
-        if not reset and not predicting and self._takes_any_input():
-            self._check_input_dtype(given_dtype)
+        # partial_fit and warm_start of the general wrapper refuse an X of a
+        # dtype that the first fit's does not hold.
+        if not (reset or predicting) and self._takes_any_input():
+            if not np.can_cast(given_dtype, self.X_dtype_):
+                raise ValueError(
+                    f"Got X with dtype {given_dtype}, but this "
+                    f"{type(self).__name__} was fitted on X of dtype "
+                    f"{self.X_dtype_}, and casting from {given_dtype} to "
+                    f"{self.X_dtype_} is not safe. Cast X, or fit a new estimator."
+                )
         X = self._shape_input(
             _as_network_input(X, self._input_dtype), sample_shape, reset=reset
         )
         if reset:
             self.X_dtype_ = given_dtype
         return X, y
-
-    def _check_input_dtype(self, dtype):
-        """Refuse ``X`` of a dtype that the first fit's does not hold
-        (``partial_fit`` and ``warm_start`` of the general wrapper)."""
-        if not np.can_cast(dtype, self.X_dtype_):
-            raise ValueError(
-                f"Got X with dtype {dtype}, but this {type(self).__name__} was "
-                f"fitted on X of dtype {self.X_dtype_}, and casting from {dtype} "
-                f"to {self.X_dtype_} is not safe. Cast X, or fit a new estimator."
-            )
 
     #: Keyword arguments of ``validate_data`` for ``y`` (the task's).
     _target_validation = {"multi_output": True, "y_numeric": False}
@@ -813,10 +745,9 @@ class BaseWrapper(BaseEstimator):
             return False
         if hasattr(X, "toarray"):  # a SciPy DOK matrix is a dict
             return False
-        parts = list(X.values()) if isinstance(X, dict) else list(X)
         if isinstance(X, dict):
-            return bool(parts) and all(hasattr(a, "shape") for a in parts)
-        return bool(parts) and all(getattr(a, "ndim", 0) >= 2 for a in parts)
+            return bool(X) and all(hasattr(a, "shape") for a in X.values())
+        return bool(X) and all(getattr(a, "ndim", 0) >= 2 for a in X)
 
     def _structured_input(self, X, *, reset):
         """Validate a list or dict of arrays, and pass them through the
@@ -835,14 +766,6 @@ class BaseWrapper(BaseEstimator):
             self.feature_encoder_ = self.feature_encoder.fit(X)
             self._set_metadata(self.feature_encoder_)
         return self.feature_encoder_.transform(X)
-
-    def _check_structured_targets(self, y, n_samples):
-        y = y if isinstance(y, list | tuple | dict) else np.asarray(y)
-        if hasattr(y, "shape") and y.shape[0] != n_samples:
-            raise ValueError(
-                f"X has {n_samples} samples but y has {y.shape[0]}; they must match."
-            )
-        return y
 
     def _validate_input(self, X):
         """Validate ``X`` at prediction: the fitted layout, as the network takes it."""
@@ -903,27 +826,45 @@ class BaseWrapper(BaseEstimator):
     def _encode_targets(
         self, y, *, reset, classes=None, validation=False, warm_start=False
     ):
-        """``y`` as the model trains on it, through the target encoder (fitted
-        when ``reset``)."""
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} needs y to fit; its target_encoder makes "
-                "the model's targets from y."
-            )
+        """``y`` (never None) as the model trains on it, through the target
+        encoder (fitted when ``reset``)."""
         y = y if isinstance(y, list | tuple | dict) else np.asarray(y)
         if not reset and (warm_start or not validation):
             self._check_target_kind(y)
         n_dims = getattr(y, "ndim", 1)
         y = self._prepare_targets(y)
         if reset:
-            self._set_target_metadata(y, self._new_target_encoder(classes), classes)
+            from sklearn.utils.multiclass import type_of_target
+
+            for name in ("n_outputs_", "n_outputs_expected_"):
+                vars(self).pop(name, None)  # the new encoder's, or the defaults
+            self.target_encoder_ = self._new_target_encoder(classes).fit(y)
+            self._set_metadata(self.target_encoder_)
+            if hasattr(y, "dtype"):
+                self.target_type_ = type_of_target(y if classes is None else classes)
+                self.y_dtype_ = y.dtype
+            else:  # a list or dict of targets, one per output of the model
+                self.target_type_ = "multiple-outputs"
+                self.y_dtype_ = np.dtype(object)
             self.y_ndim_ = n_dims
+            if not hasattr(self, "n_outputs_"):
+                self.n_outputs_ = 1 if getattr(y, "ndim", 1) == 1 else y.shape[1]
+            if not hasattr(self, "n_outputs_expected_"):
+                self.n_outputs_expected_ = 1
         else:
             self._check_known_targets(y, validation=validation, warm_start=warm_start)
         encoded = self.target_encoder_.transform(y)
-        if self._several_outputs():
-            return self._output_targets(encoded)
-        return self._single_output_targets(encoded, validation=validation)
+        if (getattr(self, "n_outputs_expected_", None) or 1) <= 1:
+            return self._single_output_targets(encoded, validation=validation)
+        # The target encoder's list, tuple or dict of arrays, one per output.
+        if target_leaves(encoded)[1] is None:
+            raise TypeError(
+                f"The target_encoder of {type(self).__name__} sets "
+                f"n_outputs_expected_={self.n_outputs_expected_}, so its transform "
+                "must return a list, tuple or dict of arrays, one per output of "
+                f"the model; it returned {type(encoded).__name__}."
+            )
+        return map_targets(lambda a: np.asarray(a, dtype=self._input_dtype), encoded)
 
     def _prepare_targets(self, y):
         """``y`` as the target encoder takes it (a task may reshape it)."""
@@ -939,26 +880,6 @@ class BaseWrapper(BaseEstimator):
 
     def _single_output_targets(self, encoded, *, validation):
         return np.asarray(encoded, dtype=self._input_dtype)
-
-    def _set_target_metadata(self, y, encoder, classes=None):
-        from sklearn.utils.multiclass import type_of_target
-
-        for name in ("n_outputs_", "n_outputs_expected_"):
-            vars(self).pop(name, None)  # the new encoder's, or the defaults
-        self.target_encoder_ = encoder.fit(y)
-        self._set_metadata(self.target_encoder_)
-        if hasattr(y, "dtype"):
-            self.target_type_ = type_of_target(y if classes is None else classes)
-            self.y_dtype_ = y.dtype
-            self.y_ndim_ = y.ndim
-        else:  # a list or dict of targets, one per output of the model
-            self.target_type_ = "multiple-outputs"
-            self.y_dtype_ = np.dtype(object)
-            self.y_ndim_ = 1
-        if not hasattr(self, "n_outputs_"):
-            self.n_outputs_ = _n_columns(y)
-        if not hasattr(self, "n_outputs_expected_"):
-            self.n_outputs_expected_ = 1
 
     def _check_target_kind(self, y):
         """Refuse targets whose dimensions or dtype differ from the first
@@ -979,23 +900,6 @@ class BaseWrapper(BaseEstimator):
                 f"{y.dtype} to {self.y_dtype_} is not safe. Fit a new estimator "
                 "(fit without warm_start) to change the kind of target."
             )
-
-    def _several_outputs(self):
-        """Whether the target encoder asks for a model with several outputs."""
-        return (getattr(self, "n_outputs_expected_", None) or 1) > 1
-
-    def _output_targets(self, encoded):
-        """The target encoder's list, tuple or dict of arrays (one per output
-        of the model), each as an array of the input dtype."""
-        structure = target_leaves(encoded)[1]
-        if structure is None:
-            raise TypeError(
-                f"The target_encoder of {type(self).__name__} sets "
-                f"n_outputs_expected_={self.n_outputs_expected_}, so its transform "
-                "must return a list, tuple or dict of arrays, one per output of "
-                f"the model; it returned {type(encoded).__name__}."
-            )
-        return map_targets(lambda a: np.asarray(a, dtype=self._input_dtype), encoded)
 
     def _network_targets(self, y_encoded):
         """The encoded targets in the form the loss takes (after the split of
@@ -1022,23 +926,18 @@ class BaseWrapper(BaseEstimator):
     def _training_weights(self, sample_weight, n_samples, y_encoded):
         """Per-sample loss weights (``sample_weight`` times class weights), or None."""
         weights = None
-        if (
-            sample_weight is not None
-            and n_samples
-            and not np.asarray(sample_weight).any()
-        ):
-            raise ValueError(
-                "No training samples had any weight; only zeros were passed in "
-                "sample_weight. That means there's nothing to train on."
-            )
         if sample_weight is not None:
+            if n_samples and not np.asarray(sample_weight).any():
+                raise ValueError(
+                    "No training samples had any weight; only zeros were passed in "
+                    "sample_weight. That means there's nothing to train on."
+                )
             weights = _check_sample_weight(
                 sample_weight,
                 np.empty((n_samples, 0)),
                 dtype=self._input_dtype,
                 ensure_non_negative=True,
             )
-
         class_weights = self._class_weights(y_encoded)
         if class_weights is not None:
             weights = class_weights if weights is None else weights * class_weights
@@ -1173,10 +1072,12 @@ class BaseWrapper(BaseEstimator):
         ``metrics``, ``run_eagerly`` and the routed parameters (see
         :mod:`sknn_estimators._compile`)."""
         params = self.get_params(deep=False)
+        # As in scikeras, parameters (or ``compile__`` routing) may give these
+        # arguments of ``Model.compile``, besides the three made below.
         kwargs = {
             name: params[name]
-            for name in self._compile_kwargs
-            if name in params and name not in ("optimizer", "loss", "metrics")
+            for name in ("loss_weights", "weighted_metrics", "run_eagerly")
+            if name in params
         }
         kwargs.update(self._routed("compile"))
         for kind in ("optimizer", "loss", "metrics"):
@@ -1253,9 +1154,9 @@ class BaseWrapper(BaseEstimator):
         X = self._model_input(X)
 
         def tensorflow_path(rows):
-            options = {} if batch_size is None else {"batch_size": batch_size}
-            if options.get("batch_size") == -1:
-                options["batch_size"] = max(_n_samples(rows), 1)
+            options = {}
+            if batch_size is not None:  # else predict_in_batches' default
+                options["batch_size"] = _batch_size(batch_size, _n_samples(rows))
             return predict_in_batches(
                 self._predict_function, rows, dtype=dtype, **options
             )
@@ -1446,6 +1347,13 @@ class BaseWrapper(BaseEstimator):
         return tags
 
 
+def _init_parameters(cls):
+    """The parameters of each ``__init__`` that ``cls`` or a base defines."""
+    for klass in cls.__mro__[:-1]:  # not object's
+        if "__init__" in vars(klass):
+            yield inspect.signature(vars(klass)["__init__"]).parameters.values()
+
+
 def _graph_tensors(model, kind):
     """``model.inputs`` or ``model.outputs`` (``kind``), or None where Keras
     cannot tell yet (a subclassed model before it is built)."""
@@ -1464,8 +1372,7 @@ def _history_key(keras, key):
 
 
 def _n_samples(X):
-    leaves = target_leaves(X)[0]
-    return leaves[0].shape[0]
+    return target_leaves(X)[0][0].shape[0]
 
 
 def _head(a, dtype):
@@ -1474,10 +1381,6 @@ def _head(a, dtype):
     if hasattr(rows, "toarray"):
         rows = rows.toarray()
     return np.asarray(rows).astype(dtype, copy=False)
-
-
-def _n_columns(y):
-    return 1 if not hasattr(y, "ndim") or y.ndim == 1 else y.shape[1]
 
 
 def _batch_size(batch_size, n_samples):
