@@ -29,8 +29,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from sklearn_compat.base import _fit_context
 from sklearn_compat.utils.validation import validate_data
@@ -63,11 +65,7 @@ from sknn_estimators._validation import not_numeric_error
 
 _MAX_SEED = np.iinfo(np.int32).max
 #: The numpy dtype in which each ``precision`` feeds the network.
-_INPUT_DTYPES = {
-    "float32": np.float32,
-    "mixed_bfloat16": np.float32,
-    "float64": np.float64,
-}
+_INPUT_DTYPES = dict(float32=np.float32, mixed_bfloat16=np.float32, float64=np.float64)
 #: ``precision="auto"``: mixed_bfloat16 where the hardware computes bfloat16
 #: natively, float32 elsewhere (silently); ``precision_`` says which.
 _AUTO_PRECISION = "auto"
@@ -80,8 +78,6 @@ _BATCH_SIZES = [
     Options(Integral, {-1}),
     None,
 ]
-#: Batch size where scikeras (through Keras) uses ``batch_size=None``.
-_KERAS_DEFAULT_BATCH_SIZE = 32
 #: Seeded builds draw Keras' default seeds from Python's ``random`` module;
 #: this lock makes each seeded build one step, so that builds in several
 #: threads never draw from each other's sequence.
@@ -194,15 +190,12 @@ class BaseWrapper(BaseEstimator):
 
     # -------------------------------------------------------------- parameters
     def _get_param_names(self):
-        """The constructor's parameters and every extra one set on the
-        instance (model function arguments, routed parameters), including
-        those a subclass's ``__init__`` stores, as scikeras lists them."""
+        """Every extra parameter set on the instance (model function arguments,
+        routed parameters), and those named by ``__init__`` (and by the base's
+        where it passes ``**kwargs`` on) that it stored, as scikeras lists
+        them: scikeras' tutorial MLPClassifier declares ``optimizer__learning_rate``
+        in its signature and drops it."""
         names = {n for n in vars(self) if not n.startswith("_") and not n.endswith("_")}
-        # The named parameters of ``__init__``, and of the base's ``__init__``
-        # where it passes ``**kwargs`` on (a subclass of the wrappers that
-        # declares only its own parameters). A name in the signature that
-        # ``__init__`` never stored is not a parameter (scikeras' tutorial
-        # MLPClassifier declares ``optimizer__learning_rate`` and drops it).
         for parameters in _init_parameters(type(self)):
             names.update(
                 p.name
@@ -289,8 +282,6 @@ class BaseWrapper(BaseEstimator):
         """An unfitted transformer of ``y`` for the model, with
         ``inverse_transform`` back to predictions; by default the identity.
         Override it as in scikeras' data-transformer guide."""
-        from sklearn.preprocessing import FunctionTransformer
-
         return FunctionTransformer()
 
     @property
@@ -298,8 +289,6 @@ class BaseWrapper(BaseEstimator):
         """An unfitted transformer of ``X`` before the model; by default the
         identity. Override it as in scikeras' data-transformer guide (for a
         model with several inputs, return a list or dict of arrays)."""
-        from sklearn.preprocessing import FunctionTransformer
-
         return FunctionTransformer()
 
     def _get_metadata(self):
@@ -499,10 +488,11 @@ class BaseWrapper(BaseEstimator):
             val = (val[0], self._network_targets(val[1]))
 
         batch_size = options["batch_size"]
-        batches = math.ceil(_n_samples(X) / batch_size)
         self._check_trainable()
         if not continuing:
-            limit_steps_per_execution(self.model_, batches)
+            limit_steps_per_execution(
+                self.model_, math.ceil(_n_samples(X) / batch_size)
+            )
             build_training_state(
                 self.model_,
                 map_targets(lambda a: _head(a, self._input_dtype), X),
@@ -834,8 +824,6 @@ class BaseWrapper(BaseEstimator):
         n_dims = getattr(y, "ndim", 1)
         y = self._prepare_targets(y)
         if reset:
-            from sklearn.utils.multiclass import type_of_target
-
             for name in ("n_outputs_", "n_outputs_expected_"):
                 vars(self).pop(name, None)  # the new encoder's, or the defaults
             self.target_encoder_ = self._new_target_encoder(classes).fit(y)
@@ -982,12 +970,10 @@ class BaseWrapper(BaseEstimator):
         """Refuse a model compiled with a loss other than the ``loss`` given
         (when that is not the class's default): the data may not fit it."""
         default = inspect.signature(type(self).__init__).parameters.get("loss")
-        default = None if default is None else default.default
+        default = loss_name(keras, getattr(default, "default", None))
         given = loss_name(keras, self.loss)
         compiled = loss_name(keras, getattr(model, "loss", None))
-        if None in (given, compiled) or given == loss_name(keras, default):
-            return
-        if given != compiled:
+        if None not in (given, compiled) and given not in (compiled, default):
             raise ValueError(
                 f"loss={self.loss!r} but model compiled with {model.loss!r}. "
                 "Data may not match loss function! Pass the loss the model "
@@ -1050,8 +1036,7 @@ class BaseWrapper(BaseEstimator):
         return built
 
     def _model_kwargs(self, keras, function, seed):
-        kwargs = self._model_params()
-        kwargs.update(self._routed("model"))
+        kwargs = {**self._model_params(), **self._routed("model")}
         try:
             parameters = inspect.signature(function).parameters
         except (TypeError, ValueError):
@@ -1074,11 +1059,8 @@ class BaseWrapper(BaseEstimator):
         params = self.get_params(deep=False)
         # As in scikeras, parameters (or ``compile__`` routing) may give these
         # arguments of ``Model.compile``, besides the three made below.
-        kwargs = {
-            name: params[name]
-            for name in ("loss_weights", "weighted_metrics", "run_eagerly")
-            if name in params
-        }
+        names = ("loss_weights", "weighted_metrics", "run_eagerly")
+        kwargs = {name: params[name] for name in names if name in params}
         kwargs.update(self._routed("compile"))
         for kind in ("optimizer", "loss", "metrics"):
             kwargs[kind] = make_object(
@@ -1255,20 +1237,15 @@ class BaseWrapper(BaseEstimator):
     def _export_problems(self):
         """Why this fitted estimator cannot be exported as one graph of its
         rows (names of the attributes in the way), or an empty list."""
-        from sklearn.preprocessing import FunctionTransformer
-
         encoder = self.feature_encoder_
         identity = type(encoder) is FunctionTransformer and encoder.func is None
         model = self.model_
-        return [
-            what
-            for what, refused in (
-                ("feature_encoder_", not identity),
-                ("target_encoder_", not self._default_target_encoder()),
-                ("model_", len(model.inputs) != 1 or len(model.outputs) != 1),
-            )
-            if refused
-        ]
+        refused = {
+            "feature_encoder_": not identity,
+            "target_encoder_": not self._default_target_encoder(),
+            "model_": len(model.inputs) != 1 or len(model.outputs) != 1,
+        }
+        return [name for name, problem in refused.items() if problem]
 
     def _default_target_encoder(self):
         return False
@@ -1385,7 +1362,7 @@ def _head(a, dtype):
 
 def _batch_size(batch_size, n_samples):
     if batch_size is None:
-        return _KERAS_DEFAULT_BATCH_SIZE
+        return 32  # scikeras' (Keras') batch size for batch_size=None
     if batch_size == -1:
         return max(n_samples, 1)
     return batch_size
