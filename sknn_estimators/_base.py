@@ -64,6 +64,7 @@ from sknn_estimators._small_batch import small_batch_predict
 from sknn_estimators._validation import not_numeric_error
 
 _MAX_SEED = np.iinfo(np.int32).max
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 #: The numpy dtype in which each ``precision`` feeds the network.
 _INPUT_DTYPES = dict(float32=np.float32, mixed_bfloat16=np.float32, float64=np.float64)
 #: ``precision="auto"``: mixed_bfloat16 where the hardware computes bfloat16
@@ -229,17 +230,16 @@ class BaseWrapper(BaseEstimator):
                 setattr(self, name, value)
             else:
                 plain[name] = value
-        if plain:
-            try:
-                super().set_params(**plain)
-            except ValueError:
-                name = next(iter(plain))
-                raise ValueError(
-                    f"Invalid parameter {name} for estimator {type(self).__name__}."
-                    " This issue can likely be resolved by setting this parameter "
-                    f"in the constructor: {type(self).__name__}({name}=...). The "
-                    "valid parameters are listed by get_params().keys()."
-                ) from None
+        try:
+            super().set_params(**plain)  # does nothing when ``plain`` is empty
+        except ValueError:
+            name = next(iter(plain))
+            raise ValueError(
+                f"Invalid parameter {name} for estimator {type(self).__name__}."
+                " This issue can likely be resolved by setting this parameter "
+                f"in the constructor: {type(self).__name__}({name}=...). The "
+                "valid parameters are listed by get_params().keys()."
+            ) from None
         return self
 
     def _routing_prefixes(self):
@@ -771,11 +771,9 @@ class BaseWrapper(BaseEstimator):
 
     def _check_sample_shape(self, sample_shape):
         """Refuse samples whose shape differs from the fitted one (after fit)."""
-        fitted = tuple(self.X_shape_[1:])
-        if len(fitted) == 0:  # fitted on a list or dict of inputs
-            return
+        fitted = tuple(self.X_shape_[1:])  # () for a list or dict of inputs
         given = fitted if sample_shape is None and len(fitted) == 1 else sample_shape
-        if given is None or tuple(given) != fitted:
+        if fitted and (given is None or tuple(given) != fitted):
             given_ndim = 2 if given is None else len(given) + 1
             raise ValueError(
                 f"X has samples of shape {_plain(given) or '(n_features,)'} "
@@ -1373,9 +1371,6 @@ def _plain(values):
     if isinstance(values, np.ndarray | list | tuple):
         return [_plain(v) for v in values]
     return values.item() if isinstance(values, np.generic) else values
-
-
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _validation_dtype(X):
