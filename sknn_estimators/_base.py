@@ -488,11 +488,10 @@ class BaseWrapper(BaseEstimator):
             val = (val[0], self._network_targets(val[1]))
 
         batch_size = options["batch_size"]
+        batches = math.ceil(_n_samples(X) / batch_size)
         self._check_trainable()
         if not continuing:
-            limit_steps_per_execution(
-                self.model_, math.ceil(_n_samples(X) / batch_size)
-            )
+            limit_steps_per_execution(self.model_, batches)
             build_training_state(
                 self.model_,
                 map_targets(lambda a: _head(a, self._input_dtype), X),
