@@ -24,12 +24,8 @@ from sknn_estimators._wrappers import KerasClassifier, KerasRegressor, init_argu
 
 
 class BaseCNN(MLPTrainingMixin):
-    """The CNN estimators' shared part: architecture parameters and images.
-
-    ``X`` is 2-D, one flattened image per row (so the estimators work after a
-    ``StandardScaler`` in a ``Pipeline``), or 3-D ``(n, height, width)`` / 4-D
-    ``(n, height, width, channels)`` as Keras users pass images.
-    """
+    """The CNN estimators' shared part: architecture parameters and images
+    (``X`` as :class:`FashionCNNClassifier` describes it)."""
 
     _parameter_constraints = {
         **MLPTrainingMixin._parameter_constraints,

@@ -678,7 +678,11 @@ def _read_json(archive, name, limit):
         raise _Refused(f"the file is truncated or corrupted ({exc}).") from None
     except RecursionError:
         raise _Refused(f"{name} is nested too deeply.") from None
-    _check_json_size(value, name)
+    for count, (item, depth) in enumerate(_walk(value), start=1):
+        if count > MAX_JSON_ITEMS:
+            raise _Refused(f"{name} holds more than {MAX_JSON_ITEMS:,} values.")
+        if depth > MAX_JSON_DEPTH and isinstance(item, dict | list):
+            raise _Refused(f"{name} is nested more than {MAX_JSON_DEPTH} levels deep.")
     return value
 
 
@@ -701,16 +705,6 @@ def _walk(value):
         if isinstance(item, dict | list):
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
-
-
-def _check_json_size(value, name):
-    """Refuse JSON nested deeper than MAX_JSON_DEPTH or with more than
-    MAX_JSON_ITEMS values."""
-    for count, (item, depth) in enumerate(_walk(value), start=1):
-        if count > MAX_JSON_ITEMS:
-            raise _Refused(f"{name} holds more than {MAX_JSON_ITEMS:,} values.")
-        if depth > MAX_JSON_DEPTH and isinstance(item, dict | list):
-            raise _Refused(f"{name} is nested more than {MAX_JSON_DEPTH} levels deep.")
 
 
 def _read_manifest(manifest):

@@ -174,7 +174,16 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         return type(self.target_encoder_) is ClassifierLabelEncoder
 
     def _prepare_targets(self, y):
-        return _column_to_1d(y)
+        """A column vector ``y`` as 1-D, with scikit-learn's warning."""
+        if hasattr(y, "shape") and getattr(y, "ndim", 0) == 2 and y.shape[1] == 1:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected. Please "
+                "change the shape of y to (n_samples,), for example using ravel().",
+                DataConversionWarning,
+                stacklevel=4,
+            )
+            return np.asarray(y).ravel()
+        return y
 
     def _network_targets(self, y_encoded):
         """Class indices as a column for a model with one output unit: the
@@ -485,16 +494,3 @@ def init_arguments(arguments):
     arguments = {k: v for k, v in arguments.items() if k not in ("self", "__class__")}
     kwargs = arguments.pop("kwargs", {})
     return {**arguments, **kwargs}
-
-
-def _column_to_1d(y):
-    """A column vector ``y`` as 1-D, with scikit-learn's warning."""
-    if hasattr(y, "shape") and getattr(y, "ndim", 0) == 2 and y.shape[1] == 1:
-        warnings.warn(
-            "A column-vector y was passed when a 1d array was expected. Please "
-            "change the shape of y to (n_samples,), for example using ravel().",
-            DataConversionWarning,
-            stacklevel=5,
-        )
-        return np.asarray(y).ravel()
-    return y
