@@ -77,7 +77,6 @@ class BaseCNN(MLPTrainingMixin):
         """The network for the fitted image layout and targets."""
         conv_filters = check_sizes("conv_filters", self.conv_filters)
         dense_units = check_sizes("dense_units", self.dense_units)
-        dtype_policy = self.precision_
         return build_cnn(
             self.image_shape_,
             self._output_units(meta),
@@ -91,8 +90,8 @@ class BaseCNN(MLPTrainingMixin):
             batch_normalization=self.batch_normalization,
             l2=self._l2_factor(),
             augmentation=self.augmentation,
-            dtype_policy=dtype_policy,
-            pool_before_activation=dtype_policy == "mixed_bfloat16",
+            dtype_policy=self.precision_,
+            pool_before_activation=self.precision_ == "mixed_bfloat16",
             seed=seed,
         )
 
