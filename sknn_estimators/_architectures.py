@@ -106,32 +106,13 @@ def build_cnn(
     output_activation : str, default="softmax"
         Activation of the output layer: "softmax" (class probabilities) or
         "linear" (regression).
-    input_scale : float or None, default=None
-        Add a ``Rescaling(input_scale)`` layer after the input (e.g. ``1/255``
-        for raw pixels); None adds none.
-    conv_filters : tuple of int, default=(32, 64, 128)
-        Filters of each convolution block.
-    kernel_size : int, default=3
-        Side of the square convolution kernels.
-    dense_units : tuple of int, default=(128,)
-        Units of each hidden dense layer.
-    negative_slope : float, default=0.1
-        Slope of every LeakyReLU for negative inputs.
-    dropout : float or tuple of float, default=0.0
-        Dropout rate after each block, one rate for all blocks or one per
-        block (``len(conv_filters) + len(dense_units)`` values). 0 adds no layer.
-    batch_normalization : bool or "after_pooling", default=False
-        Add ``BatchNormalization`` after each convolution and hidden dense
-        layer. ``"after_pooling"`` puts it after each block's ``MaxPooling2D``
-        instead of between the convolution and the pooling: the statistics
-        are computed on a quarter of the values, which trains faster (and is
-        a different network, not the same function).
+    input_scale, conv_filters, kernel_size, dense_units, negative_slope, \
+dropout, batch_normalization, augmentation
+        As the parameters of :class:`~sknn_estimators.FashionCNNClassifier`,
+        which checks them (``dropout``: one rate, or one per block). A rate
+        of 0 adds no ``Dropout`` layer, ``input_scale=None`` no ``Rescaling``.
     l2 : float, default=0.0
         L2 penalty factor on the kernels of every convolution and dense layer.
-    augmentation : bool, "flips" or "shifts", default=False
-        Add light training-time augmentation (random horizontal flip, shifts
-        of up to 10% of the image; "flips" or "shifts" only the one);
-        inactive at inference.
     dtype_policy : str, default="float32"
         Keras dtype policy of the hidden layers, e.g. ``"mixed_bfloat16"`` or
         ``"float64"``. It is set on this model's layers only, never as the

@@ -187,9 +187,9 @@ def _fold_affine(preprocessing, n_features):
                 names=[name],
             )
         if kind == "StandardScaler":
-            step_scale = 1 / step.scale_ if step.scale_ is not None else 1.0
-            mean = step.mean_ if step.mean_ is not None else 0.0
-            step_offset = -mean * step_scale
+            # mean_ is set even with with_mean=False, which transform ignores
+            step_scale = 1 / step.scale_ if step.with_std else 1.0
+            step_offset = -step.mean_ * step_scale if step.with_mean else 0.0
         elif kind == "MinMaxScaler":
             step_scale, step_offset = step.scale_, step.min_
             if step.clip:

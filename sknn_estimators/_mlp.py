@@ -176,11 +176,7 @@ MLP_PRESET_TABLE = (
 class _MLPPreset(MLPClassifier):
     """Base of the presets: an :class:`~sklearn.neural_network.MLPClassifier`
     whose defaults are those of the row of the preset table given as
-    ``class X(_MLPPreset, spec=...)``.
-
-    Its ``__init__`` takes MLPClassifier's parameters with the preset's
-    defaults and only stores them; scikit-learn reads the parameters from its
-    signature. No other method changes.
+    ``class X(_MLPPreset, spec=...)`` (see the module's notes).
     """
 
     def __init_subclass__(cls, *, spec, **kwargs):

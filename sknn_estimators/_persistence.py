@@ -318,11 +318,34 @@ def _check_state(schema, params, fitted, model):
         raise ValueError("feature_names_in_ must hold one name per feature")
     encoder = _encoder_from_state(fitted["target_encoder_"])
     if schema.classifier:
-        _check_classes(fitted, encoder)
+        classes = fitted["classes_"]
+        if not isinstance(classes, np.ndarray) or classes.ndim != 1:
+            raise ValueError("classes_ must be a 1-D array")
+        if len(classes) < 2:
+            raise ValueError(f"{len(classes)} classes_; a classifier has 2 or more")
+        if classes.dtype != object and len(np.unique(classes)) != len(classes):
+            raise ValueError("classes_ are not distinct")
+        if not fitted["n_classes_"] == len(encoder.classes_) == len(classes):
+            raise ValueError("n_classes_ does not match classes_")
     elif fitted["n_outputs_"] != encoder.n_outputs_:
         raise ValueError("n_outputs_ does not match the target encoder")
     if schema.cnn:
-        _check_image_shape(fitted, model)
+        shape = fitted["image_shape_"]
+        if not (
+            isinstance(shape, tuple)
+            and len(shape) == 3
+            and all(type(n) is int and n >= 1 for n in shape)
+        ):
+            raise ValueError(f"image_shape_={shape!r} is not 3 positive ints")
+        if model is not None and shape != tuple(model.input_shape[1:]):
+            raise ValueError(
+                f"image_shape_={shape} for a model whose input shape is "
+                f"{tuple(model.input_shape[1:])}"
+            )
+        if math.prod(shape) != fitted["n_features_in_"]:
+            raise ValueError(
+                f"n_features_in_={fitted['n_features_in_']} for images of shape {shape}"
+            )
     if model is not None:
         if len(model.inputs) != 1 or len(model.outputs) != 1:
             raise ValueError("the model must have one input and one output")
@@ -342,37 +365,6 @@ def _output_units(schema, fitted):
     if schema.cnn or fitted["target_type_"] != "binary":
         return (len(fitted["classes_"]),)
     return (1, 2)  # one sigmoid unit or two softmax units
-
-
-def _check_classes(fitted, encoder):
-    classes = fitted["classes_"]
-    if not isinstance(classes, np.ndarray) or classes.ndim != 1:
-        raise ValueError("classes_ must be a 1-D array")
-    if len(classes) < 2:
-        raise ValueError(f"{len(classes)} classes_; a classifier has 2 or more")
-    if classes.dtype != object and len(np.unique(classes)) != len(classes):
-        raise ValueError("classes_ are not distinct")
-    if fitted["n_classes_"] != len(classes) or len(encoder.classes_) != len(classes):
-        raise ValueError("n_classes_ does not match classes_")
-
-
-def _check_image_shape(fitted, model):
-    shape = fitted["image_shape_"]
-    if not (
-        isinstance(shape, tuple)
-        and len(shape) == 3
-        and all(type(n) is int and n >= 1 for n in shape)
-    ):
-        raise ValueError(f"image_shape_={shape!r} is not 3 positive ints")
-    if model is not None and shape != tuple(model.input_shape[1:]):
-        raise ValueError(
-            f"image_shape_={shape} for a model whose input shape is "
-            f"{tuple(model.input_shape[1:])}"
-        )
-    if math.prod(shape) != fitted["n_features_in_"]:
-        raise ValueError(
-            f"n_features_in_={fitted['n_features_in_']} for images of shape {shape}"
-        )
 
 
 def _check_config(schema, params, fitted, config, max_bytes):
@@ -400,17 +392,16 @@ def _check_config(schema, params, fitted, config, max_bytes):
         raise ValueError(
             f"{count:,} weights are more than max_model_bytes={max_bytes:,} allows"
         )
-    found = {"InputLayer": [], "Conv2D": [], "Dense": []}
+    sizes = {
+        "InputLayer": lambda layer: tuple(layer["batch_shape"]),
+        "Conv2D": lambda layer: (layer["filters"], tuple(layer["kernel_size"])),
+        "Dense": lambda layer: layer["units"],
+    }
+    found = {name: [] for name in sizes}
     for layer in config["config"]["layers"]:
         name, layer_config = layer["class_name"], layer["config"]
-        if name == "InputLayer":
-            found[name].append(tuple(layer_config["batch_shape"]))
-        elif name == "Conv2D":
-            found[name].append(
-                (layer_config["filters"], tuple(layer_config["kernel_size"]))
-            )
-        elif name == "Dense":
-            found[name].append(layer_config["units"])
+        if name in sizes:
+            found[name].append(sizes[name](layer_config))
     expected = {
         "InputLayer": [(None, *fitted["image_shape_"])],
         "Conv2D": [(f, (kernel, kernel)) for f in conv_filters],
@@ -687,7 +678,11 @@ def _read_json(archive, name, limit):
         raise _Refused(f"the file is truncated or corrupted ({exc}).") from None
     except RecursionError:
         raise _Refused(f"{name} is nested too deeply.") from None
-    _check_json_size(value, name)
+    for count, (item, depth) in enumerate(_walk(value), start=1):
+        if count > MAX_JSON_ITEMS:
+            raise _Refused(f"{name} holds more than {MAX_JSON_ITEMS:,} values.")
+        if depth > MAX_JSON_DEPTH and isinstance(item, dict | list):
+            raise _Refused(f"{name} is nested more than {MAX_JSON_DEPTH} levels deep.")
     return value
 
 
@@ -710,16 +705,6 @@ def _walk(value):
         if isinstance(item, dict | list):
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
-
-
-def _check_json_size(value, name):
-    """Refuse JSON nested deeper than MAX_JSON_DEPTH or with more than
-    MAX_JSON_ITEMS values."""
-    for count, (item, depth) in enumerate(_walk(value), start=1):
-        if count > MAX_JSON_ITEMS:
-            raise _Refused(f"{name} holds more than {MAX_JSON_ITEMS:,} values.")
-        if depth > MAX_JSON_DEPTH and isinstance(item, dict | list):
-            raise _Refused(f"{name} is nested more than {MAX_JSON_DEPTH} levels deep.")
 
 
 def _read_manifest(manifest):

@@ -19,14 +19,6 @@ _CATEGORICAL_CROSSENTROPY = {
 }
 
 
-def is_categorical_crossentropy(loss):
-    """Whether ``loss`` takes one-hot targets (Keras' categorical cross-entropy)."""
-    if isinstance(loss, str):
-        return loss in _CATEGORICAL_CROSSENTROPY
-    name = getattr(loss, "__name__", None) or type(loss).__name__
-    return name in _CATEGORICAL_CROSSENTROPY
-
-
 class ClassifierLabelEncoder(TransformerMixin, BaseEstimator):
     """Class labels as the model's targets: class indices, one-hot rows for a
     categorical cross-entropy ``loss``, label-indicator matrices unchanged.
@@ -54,7 +46,10 @@ class ClassifierLabelEncoder(TransformerMixin, BaseEstimator):
                 "its target_encoder."
             )
         self._y_dtype = y.dtype  # kept in saved files (predictions are int64)
-        self._one_hot = is_categorical_crossentropy(self.loss)
+        loss = self.loss  # a categorical cross-entropy takes one-hot targets
+        if not isinstance(loss, str):  # a Keras loss class, instance or function
+            loss = getattr(loss, "__name__", None) or type(loss).__name__
+        self._one_hot = loss in _CATEGORICAL_CROSSENTROPY
         if target_type == "multilabel-indicator":
             if y.min() == 0 and (y.sum(axis=1) == 1).all():
                 target_type = "multiclass-onehot"

@@ -161,25 +161,7 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         precision="float32",
         **kwargs,
     ):
-        super().__init__(
-            model=model,
-            warm_start=warm_start,
-            random_state=random_state,
-            optimizer=optimizer,
-            loss=loss,
-            metrics=metrics,
-            batch_size=batch_size,
-            validation_batch_size=validation_batch_size,
-            verbose=verbose,
-            callbacks=callbacks,
-            validation_split=validation_split,
-            shuffle=shuffle,
-            run_eagerly=run_eagerly,
-            epochs=epochs,
-            precision=precision,
-            **kwargs,
-        )
-        self.class_weight = class_weight
+        super().__init__(**init_arguments(locals()))
 
     @property
     def target_encoder(self):
@@ -192,7 +174,16 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         return type(self.target_encoder_) is ClassifierLabelEncoder
 
     def _prepare_targets(self, y):
-        return _column_to_1d(y)
+        """A column vector ``y`` as 1-D, with scikit-learn's warning."""
+        if hasattr(y, "shape") and getattr(y, "ndim", 0) == 2 and y.shape[1] == 1:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected. Please "
+                "change the shape of y to (n_samples,), for example using ravel().",
+                DataConversionWarning,
+                stacklevel=4,
+            )
+            return np.asarray(y).ravel()
+        return y
 
     def _network_targets(self, y_encoded):
         """Class indices as a column for a model with one output unit: the
@@ -497,14 +488,9 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
         return tags
 
 
-def _column_to_1d(y):
-    """A column vector ``y`` as 1-D, with scikit-learn's warning."""
-    if hasattr(y, "shape") and getattr(y, "ndim", 0) == 2 and y.shape[1] == 1:
-        warnings.warn(
-            "A column-vector y was passed when a 1d array was expected. Please "
-            "change the shape of y to (n_samples,), for example using ravel().",
-            DataConversionWarning,
-            stacklevel=5,
-        )
-        return np.asarray(y).ravel()
-    return y
+def init_arguments(arguments):
+    """The arguments of an ``__init__`` as keywords, ``**kwargs`` merged in,
+    from its ``locals()`` taken first thing: the parameters it stores."""
+    arguments = {k: v for k, v in arguments.items() if k not in ("self", "__class__")}
+    kwargs = arguments.pop("kwargs", {})
+    return {**arguments, **kwargs}

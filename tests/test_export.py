@@ -211,6 +211,26 @@ def test_pipeline_export_folds_the_scalers(rows, format, tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(with_mean=False),
+        dict(with_std=False),
+        dict(with_mean=False, with_std=False),
+    ],
+)
+def test_pipeline_export_folds_only_what_the_scaler_applies(rows, options, tmp_path):
+    # A StandardScaler(with_mean=False) still has mean_, which transform ignores.
+    pytest.importorskip("tf2onnx")
+    X, y = rows
+    regressor = KerasRegressor(dense_linear, loss="mse", **QUIET)
+    pipeline = make_pipeline(StandardScaler(**options), regressor).fit(X, y / 10)
+    export_pipeline(pipeline, tmp_path / "p.onnx")
+    np.testing.assert_allclose(
+        run_onnx(tmp_path / "p.onnx", X), pipeline.predict(X), atol=1e-5, rtol=0
+    )
+
+
 def test_pipeline_with_other_steps_is_refused(rows, tmp_path):
     from sklearn.decomposition import PCA
 

@@ -276,7 +276,15 @@ def load_fashion_mnist(
     for name, value in flags.items():
         if not isinstance(value, bool | np.bool_):
             raise ValueError(f"`{name}` must be True or False, got {value!r}.")
-    dtype = _check_dtype(dtype)
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or not (resolved.kind in "fiu" and np.can_cast("u1", resolved)):
+        raise ValueError(
+            "`dtype` must be a float type (default np.float32) or an integer type "
+            f"that holds 0..255 (e.g. np.uint8), got {dtype!r}."
+        )
     home = get_data_home(data_home)
     folders = _search_folders(home, with_keras=data_home is None)
     target_folder = os.path.join(home, FASHION_MNIST_FOLDER)
@@ -303,7 +311,7 @@ def load_fashion_mnist(
     parts = [_read_split(located[split], split) for split in splits]
     images = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
     labels = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
-    data = images.reshape(images.shape[0], -1).astype(dtype, copy=False)
+    data = images.reshape(images.shape[0], -1).astype(resolved, copy=False)
     target = labels.astype(np.int64)
     feature_names = [f"pixel_{i}_{j}" for i in range(28) for j in range(28)]
 
@@ -331,19 +339,6 @@ def load_fashion_mnist(
         sources={split: located[split] for split in splits},
         DESCR=_describe(subset, splits, located, parts),
     )
-
-
-def _check_dtype(dtype):
-    try:
-        resolved = np.dtype(dtype)
-    except TypeError:
-        resolved = None
-    if resolved is None or not (resolved.kind in "fiu" and np.can_cast("u1", resolved)):
-        raise ValueError(
-            "`dtype` must be a float type (default np.float32) or an integer type "
-            f"that holds 0..255 (e.g. np.uint8), got {dtype!r}."
-        )
-    return resolved
 
 
 def _search_folders(home, *, with_keras):

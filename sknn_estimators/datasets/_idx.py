@@ -37,7 +37,6 @@ MAX_VALUES = 2**28
 #: DEFLATE cannot compress better than about 1032:1, so a gzip file of ``s`` bytes
 #: never holds more than ``1032 * s`` bytes; a header claiming more is corrupt.
 _MAX_DEFLATE_RATIO = 1032
-_CHUNK_SIZE = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -202,8 +201,9 @@ def _file_kind(mode):
 
 
 def _read_header(stream, path, compressed_size, max_values):
-    """The shape in the header of the decompressed ``stream``, checked."""
-    head = _read_exact(stream, 4)
+    """The shape in the header of the decompressed ``stream``, checked (a
+    GzipFile's ``read(n)`` returns fewer than ``n`` bytes only at its end)."""
+    head = stream.read(4)
     if not head:
         raise _error(path, "the decompressed file is empty (no IDX header)")
     if len(head) < 4:
@@ -229,7 +229,7 @@ def _read_header(stream, path, compressed_size, max_values):
             f"magic number 0x{magic:08X} declares {ndim} dimensions; expected 1 "
             f"to {MAX_NDIM}",
         )
-    sizes = _read_exact(stream, 4 * ndim)
+    sizes = stream.read(4 * ndim)
     if len(sizes) < 4 * ndim:
         raise _error(
             path,
@@ -267,17 +267,13 @@ def _read_values(stream, path, shape):
             f"cannot allocate the {total:,} bytes that the header's shape {shape} "
             f"declares ({type(exc).__name__})",
         ) from None
-    view = memoryview(data)
-    filled = 0
-    while filled < total:
-        n_read = stream.readinto(view[filled : filled + _CHUNK_SIZE])
-        if not n_read:
-            raise _error(
-                path,
-                f"truncated data: the header declares shape {shape}, {total:,} "
-                f"values, but the file holds only {filled:,}",
-            )
-        filled += n_read
+    filled = stream.readinto(data)  # short only at the end of the stream
+    if filled < total:
+        raise _error(
+            path,
+            f"truncated data: the header declares shape {shape}, {total:,} "
+            f"values, but the file holds only {filled:,}",
+        )
     if stream.read(1):
         raise _error(
             path,
@@ -290,19 +286,6 @@ def _read_values(stream, path, shape):
         raise _error(
             path, f"cannot give the values the header's shape {shape} ({exc})"
         ) from None
-
-
-def _read_exact(stream, size):
-    """Up to ``size`` bytes; fewer only at the end of the stream."""
-    parts = []
-    remaining = size
-    while remaining:
-        part = stream.read(remaining)
-        if not part:
-            break
-        parts.append(part)
-        remaining -= len(part)
-    return b"".join(parts)
 
 
 def _error(path, problem):
