@@ -20,7 +20,7 @@ from sknn_estimators._architectures import build_cnn, check_sizes
 from sknn_estimators._base import _plain
 from sknn_estimators._training import MLPTrainingMixin
 from sknn_estimators._wrapper_encoders import ClassifierLabelEncoder
-from sknn_estimators._wrappers import KerasClassifier, KerasRegressor, init_arguments
+from sknn_estimators._wrappers import KerasClassifier, KerasRegressor
 
 
 class BaseCNN(MLPTrainingMixin):
@@ -70,8 +70,32 @@ class BaseCNN(MLPTrainingMixin):
         warm_start=False,
         callbacks=None,
     ):
-        for name, value in init_arguments(locals()).items():
-            setattr(self, name, value)
+        self.conv_filters = conv_filters
+        self.kernel_size = kernel_size
+        self.dense_units = dense_units
+        self.negative_slope = negative_slope
+        self.dropout = dropout
+        self.batch_normalization = batch_normalization
+        self.augmentation = augmentation
+        self.image_shape = image_shape
+        self.input_scale = input_scale
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.alpha = alpha
+        self.ema_momentum = ema_momentum
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.precision = precision
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.callbacks = callbacks
 
     def _keras_build_fn(self, meta, seed):
         """The network for the fitted image layout and targets."""
@@ -411,8 +435,36 @@ class FashionCNNClassifier(BaseCNN, KerasClassifier):
         warm_start=False,
         callbacks=None,
     ):
-        for name, value in init_arguments(locals()).items():
-            setattr(self, name, value)
+        super().__init__(
+            conv_filters=conv_filters,
+            kernel_size=kernel_size,
+            dense_units=dense_units,
+            negative_slope=negative_slope,
+            dropout=dropout,
+            batch_normalization=batch_normalization,
+            augmentation=augmentation,
+            image_shape=image_shape,
+            input_scale=input_scale,
+            solver=solver,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            alpha=alpha,
+            ema_momentum=ema_momentum,
+            batch_size=batch_size,
+            epochs=epochs,
+            shuffle=shuffle,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            precision=precision,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+            callbacks=callbacks,
+        )
+        self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
 
     _output_activation = "softmax"
 

@@ -13,7 +13,6 @@ from sknn_estimators._keras_runtime import (
     predict_in_batches,
 )
 from sknn_estimators._wrapper_encoders import RegressorTargetEncoder
-from sknn_estimators._wrappers import init_arguments
 
 
 class KerasTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWrapper):
@@ -108,7 +107,25 @@ run_eagerly, epochs, precision, **kwargs
         precision="float32",
         **kwargs,
     ):
-        super().__init__(**init_arguments(locals()))
+        super().__init__(
+            model=model,
+            warm_start=warm_start,
+            random_state=random_state,
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
+            batch_size=batch_size,
+            validation_batch_size=validation_batch_size,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_split=validation_split,
+            shuffle=shuffle,
+            run_eagerly=run_eagerly,
+            epochs=epochs,
+            precision=precision,
+            **kwargs,
+        )
+        self.output_layer = output_layer
 
     @property
     def target_encoder(self):

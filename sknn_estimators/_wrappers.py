@@ -161,7 +161,25 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         precision="float32",
         **kwargs,
     ):
-        super().__init__(**init_arguments(locals()))
+        super().__init__(
+            model=model,
+            warm_start=warm_start,
+            random_state=random_state,
+            optimizer=optimizer,
+            loss=loss,
+            metrics=metrics,
+            batch_size=batch_size,
+            validation_batch_size=validation_batch_size,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_split=validation_split,
+            shuffle=shuffle,
+            run_eagerly=run_eagerly,
+            epochs=epochs,
+            precision=precision,
+            **kwargs,
+        )
+        self.class_weight = class_weight
 
     @property
     def target_encoder(self):
@@ -486,11 +504,3 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
         tags.target_tags.multi_output = True
         tags.regressor_tags.poor_score = self._poor_score
         return tags
-
-
-def init_arguments(arguments):
-    """The arguments of an ``__init__`` as keywords, ``**kwargs`` merged in,
-    from its ``locals()`` taken first thing: the parameters it stores."""
-    arguments = {k: v for k, v in arguments.items() if k not in ("self", "__class__")}
-    kwargs = arguments.pop("kwargs", {})
-    return {**arguments, **kwargs}
