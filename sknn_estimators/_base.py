@@ -19,6 +19,7 @@ Nothing here imports TensorFlow at module level.
 """
 
 import contextlib
+import functools
 import inspect
 import math
 import random as python_random
@@ -43,6 +44,9 @@ from sknn_estimators._compile import (
     metric_long_name,
     routed_under,
 )
+from sknn_estimators._compiled_cache import Lent, copy_initial_state, structure_key
+from sknn_estimators._compiled_cache import take as take_compiled
+from sknn_estimators._config import get_config
 from sknn_estimators._keras_runtime import (
     STEPS_PER_EXECUTION,
     InterruptFlag,
@@ -492,6 +496,7 @@ class BaseWrapper(BaseEstimator):
         self._check_trainable()
         if not continuing:
             limit_steps_per_execution(self.model_, batches)
+            self._reuse_compiled_model(keras)
             build_training_state(
                 self.model_,
                 map_targets(lambda a: _head(a, self._input_dtype), X),
@@ -566,9 +571,38 @@ class BaseWrapper(BaseEstimator):
     _history_continues = False
 
     def _after_training(self):
-        """Make the traced predict function of the new weights."""
-        self._predict_function = make_predict_function(self.model_)
+        """Make the traced predict function of the new weights (a new object
+        each time, on a trace made once per compiled model)."""
+        lent = getattr(self, "_lent", None)
+        if lent is None or lent.model is not self.model_:
+            self._predict_function = make_predict_function(self.model_)
+        else:
+            if lent.predict_function is None:
+                lent.predict_function = make_predict_function(self.model_)
+            self._predict_function = functools.partial(lent.predict_function)
         self._pickled_model = None
+
+    def _reuse_compiled_model(self, keras):
+        """Train an idle compiled model of the same structure instead of the
+        new ``model_`` (its traces serve again; see
+        :mod:`sknn_estimators._compiled_cache`), and lend ``model_`` to the
+        cache for when this estimator is gone."""
+        previous = getattr(self, "_lent", None)
+        if previous is not None:
+            previous.release()  # a refit: its model is no longer this one's
+        self._lent = None
+        if not get_config()["reuse_compiled"] or isinstance(self.model, keras.Model):
+            return  # a model the user gave is trained in place
+        key = structure_key(self.model_)
+        if key is None:
+            return
+        lent = take_compiled(key)
+        if lent is None:
+            lent = Lent(key, self.model_)
+        else:
+            copy_initial_state(self.model_, lent.model)
+            self.model_ = lent.model
+        self._lent = lent.lend_to(self)
 
     def _split_validation(self, X, y_encoded, weights, fraction, seed):
         """Hold out ``fraction`` of the rows (stratified for one classifier
@@ -1296,6 +1330,7 @@ class BaseWrapper(BaseEstimator):
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_predict_function", None)
+        state.pop("_lent", None)  # the copy owns its own model
         if "model_" in state:
             # The .keras bytes of a fitted model are made once and kept until
             # the next fit, so pickling the same estimator again is cheap.

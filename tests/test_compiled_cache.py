@@ -1,0 +1,135 @@
+"""Compiled models reused across fits (sknn_estimators._compiled_cache): the
+clones of a search train on the compiled model of an estimator that is gone,
+bit for bit as on a new one, and never on a live estimator's model."""
+
+import gc
+import pickle
+
+import keras
+import numpy as np
+import pytest
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+
+from sknn_estimators import clear_compiled_cache, config_context
+from sknn_estimators._compiled_cache import MAX_IDLE_MODELS, n_idle
+from sknn_estimators.wrappers import KerasClassifier
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.randn(96, 5).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    return X, y
+
+
+def net(meta, hidden=8, dropout=0.1):
+    return keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            keras.layers.Dense(hidden, activation="relu"),
+            keras.layers.Dropout(dropout),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+
+
+def make(seed=0, **params):
+    return KerasClassifier(
+        net,
+        loss="binary_crossentropy",
+        optimizer="adam",
+        epochs=3,
+        batch_size=16,
+        verbose=0,
+        random_state=seed,
+        **params,
+    )
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    clear_compiled_cache()
+    yield
+    clear_compiled_cache()
+
+
+def test_a_refit_on_a_reused_model_is_bit_identical(data):
+    X, y = data
+    with config_context(reuse_compiled=False):
+        fresh = make(seed=3).fit(X, y).predict_proba(X)
+    first = make(seed=3).fit(X, y)
+    model = first.model_
+    traced = first.model_.train_function
+    del first
+    gc.collect()
+    assert n_idle() == 1
+    # Another learning rate is a value, not a structure: the same model.
+    second = make(seed=3, optimizer__learning_rate=0.001).fit(X, y)
+    assert second.model_ is model and second.model_.train_function is traced
+    np.testing.assert_array_equal(second.predict_proba(X), fresh)
+    assert n_idle() == 0
+
+
+def test_live_estimators_never_share_a_model(data):
+    X, y = data
+    a, b = make().fit(X, y), make().fit(X, y)
+    assert a.model_ is not b.model_
+    before = a.predict_proba(X)
+    make().fit(X, y)  # its model goes back to the cache when it is gone
+    np.testing.assert_array_equal(a.predict_proba(X), before)
+    a_model = a.model_
+    a.fit(X, y)  # a refit hands the old model back at once
+    assert a.model_ is not b.model_
+
+
+def test_another_structure_gets_a_new_model(data):
+    X, y = data
+    first = make().fit(X, y)
+    model = first.model_
+    del first
+    gc.collect()
+    other = make(hidden=4).fit(X, y)
+    assert other.model_ is not model
+    assert n_idle() == 1  # the first one's, still idle
+
+
+def test_the_cache_is_bounded_and_cleared(data):
+    X, y = data
+    for hidden in range(1, MAX_IDLE_MODELS + 4):
+        make(hidden=hidden).fit(X, y)
+        gc.collect()
+    assert n_idle() == MAX_IDLE_MODELS
+    clear_compiled_cache()
+    assert n_idle() == 0
+
+
+def test_a_grid_search_traces_the_training_step_once(data):
+    X, y = data
+    search = GridSearchCV(
+        make(), {"optimizer__learning_rate": [1e-3, 1e-2]}, cv=2, refit=False
+    )
+    search.fit(X, y)
+    gc.collect()
+    assert n_idle() == 1  # four fits, one compiled model
+
+
+def test_threads_and_copies(data):
+    X, y = data
+    with config_context(reuse_compiled=False):
+        expected = [make(seed=s).fit(X, y).predict_proba(X) for s in (1, 2, 1, 2)]
+    for _ in range(2):  # the second round reuses the first round's models
+        got = Parallel(n_jobs=2, backend="threading")(
+            delayed(lambda s: make(seed=s).fit(X, y).predict_proba(X))(s)
+            for s in (1, 2, 1, 2)
+        )
+        gc.collect()
+        for a, b in zip(expected, got, strict=True):
+            np.testing.assert_array_equal(a, b)
+    fitted = make(seed=1).fit(X, y)
+    copy = pickle.loads(pickle.dumps(fitted))
+    twin = clone(fitted).fit(X, y)
+    assert copy.model_ is not fitted.model_ and twin.model_ is not fitted.model_
+    np.testing.assert_array_equal(copy.predict_proba(X), expected[0])
