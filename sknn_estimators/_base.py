@@ -44,7 +44,13 @@ from sknn_estimators._compile import (
     metric_long_name,
     routed_under,
 )
-from sknn_estimators._compiled_cache import Lent, copy_initial_state, structure_key
+from sknn_estimators._compiled_cache import (
+    Lent,
+    ModelAttribute,
+    copy_initial_state,
+    structure_key,
+    was_lent,
+)
 from sknn_estimators._compiled_cache import take as take_compiled
 from sknn_estimators._config import get_config
 from sknn_estimators._keras_runtime import (
@@ -132,6 +138,10 @@ class BaseWrapper(BaseEstimator):
     >>> BaseWrapper(model=None, hidden_units=8).get_params()["hidden_units"]
     8
     """
+
+    #: The fitted Keras model; reads from outside the package keep it the
+    #: user's (see :mod:`sknn_estimators._compiled_cache`).
+    model_ = ModelAttribute()
 
     _parameter_constraints = {
         # Checked when the model is built, with scikeras' TypeError.
@@ -496,7 +506,7 @@ class BaseWrapper(BaseEstimator):
         self._check_trainable()
         if not continuing:
             limit_steps_per_execution(self.model_, batches)
-            self._reuse_compiled_model(keras)
+            self._reuse_compiled_model(keras, options["callbacks"])
             build_training_state(
                 self.model_,
                 map_targets(lambda a: _head(a, self._input_dtype), X),
@@ -513,7 +523,9 @@ class BaseWrapper(BaseEstimator):
             shuffle=options.get("shuffle", self.shuffle),
             seed=shuffle_seed,
             x_dtype=self._input_dtype,
+            repeat=True,
         )
+        keras_fit = {"steps_per_epoch": batches, **options.get("keras_fit", {})}
         val_data = None
         if val is not None:
             val_data = make_dataset(
@@ -543,7 +555,7 @@ class BaseWrapper(BaseEstimator):
                 ],
                 shuffle=False,  # make_dataset already shuffles, from our own seed
                 verbose=int(verbose),
-                **options.get("keras_fit", {}),
+                **keras_fit,
             )
         logs = {_history_key(keras, k): v for k, v in history.history.items()}
         self._record_history(logs, appending)
@@ -582,17 +594,24 @@ class BaseWrapper(BaseEstimator):
             self._predict_function = functools.partial(lent.predict_function)
         self._pickled_model = None
 
-    def _reuse_compiled_model(self, keras):
+    def _reuse_compiled_model(self, keras, callbacks):
         """Train an idle compiled model of the same structure instead of the
         new ``model_`` (its traces serve again; see
         :mod:`sknn_estimators._compiled_cache`), and lend ``model_`` to the
-        cache for when this estimator is gone."""
+        cache for when this estimator is gone, unless something outside it
+        may hold the model: the user's ``model`` instance, callbacks given as
+        instances (Keras hands them the model), or a model function that
+        returns a model it keeps."""
         previous = getattr(self, "_lent", None)
         if previous is not None:
             previous.release()  # a refit: its model is no longer this one's
         self._lent = None
-        if not get_config()["reuse_compiled"] or isinstance(self.model, keras.Model):
-            return  # a model the user gave is trained in place
+        if (
+            not get_config()["reuse_compiled"]
+            or isinstance(self.model, keras.Model)
+            or was_lent(self.model_)
+        ):
+            return
         key = structure_key(self.model_)
         if key is None:
             return
@@ -603,6 +622,8 @@ class BaseWrapper(BaseEstimator):
             copy_initial_state(self.model_, lent.model)
             self.model_ = lent.model
         self._lent = lent.lend_to(self)
+        given = _param_leaves(self.get_params(deep=False).values())
+        lent.kept = any(any(c is g for g in given) for c in callbacks)
 
     def _split_validation(self, X, y_encoded, weights, fraction, seed):
         """Hold out ``fraction`` of the rows (stratified for one classifier
@@ -1405,6 +1426,18 @@ def _plain(values):
     if isinstance(values, np.ndarray | list | tuple):
         return [_plain(v) for v in values]
     return values.item() if isinstance(values, np.generic) else values
+
+
+def _param_leaves(values):
+    """The objects among parameter values, one level into lists, tuples and
+    dicts (where callbacks are given)."""
+    leaves = []
+    for value in values:
+        if isinstance(value, dict):
+            value = list(value.values())
+        leaves.extend(value if isinstance(value, list | tuple) else [value])
+    return leaves
+
 
 
 def _validation_dtype(X):

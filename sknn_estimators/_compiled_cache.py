@@ -19,14 +19,19 @@ fit; only the model it returned is set aside when one of the same structure
 is idle.
 
 A model is only ever reused after the estimator that held it is gone, so a
-live estimator never shares its model. At most :data:`MAX_IDLE_MODELS`
-models are kept; :func:`sknn_estimators.clear_compiled_cache` drops them, and
+live estimator never shares its model; and only if nothing outside the
+estimator may still hold it: a model that code outside this package read as
+``model_``, that callbacks given as instances were handed by Keras, or that a
+model function returned twice (a model it keeps) stays its holder's, and is
+never reused. At most :data:`MAX_IDLE_MODELS` models are kept;
+:func:`sknn_estimators.clear_compiled_cache` drops them, and
 ``set_config(reuse_compiled=False)`` turns reuse off.
 """
 
 import collections
 import json
 import re
+import sys
 import threading
 import weakref
 
@@ -35,6 +40,7 @@ MAX_IDLE_MODELS = 8
 
 _lock = threading.Lock()
 _idle = collections.OrderedDict()  # (key, id) -> Lent, oldest first
+_ever_lent = weakref.WeakSet()  # every model lent, to tell a model kept elsewhere
 
 
 def structure_key(model):
@@ -74,15 +80,62 @@ def structure_key(model):
 class Lent:
     """A compiled model lent to an estimator, with its traced predict
     function once made; ``release()`` hands it back (at once, or when the
-    estimator is garbage collected)."""
+    estimator is garbage collected) unless it is ``kept``: something outside
+    the estimator may hold it."""
 
     def __init__(self, key, model):
         self.key, self.model, self.predict_function = key, model, None
-        self.release = None
+        self.release, self.kept = None, False
+        _ever_lent.add(model)
 
     def lend_to(self, owner):
         self.release = weakref.finalize(owner, _give_back, self)
         return self
+
+
+def was_lent(model):
+    """Whether ``model`` was lent before; a model function that returns it
+    again keeps it elsewhere, so it is taken out of the cache and is never
+    lent again."""
+    if model not in _ever_lent:
+        return False
+    with _lock:
+        for entry, lent in list(_idle.items()):
+            if lent.model is model:
+                del _idle[entry]
+    return True
+
+
+class ModelAttribute:
+    """The ``model_`` attribute of an estimator, kept in its ``__dict__``
+    (pickling and scikit-learn see a plain attribute). Code outside
+    sknn_estimators that reads it may keep the model, so the model lent to
+    the estimator is then never reused."""
+
+    def __get__(self, estimator, owner=None):
+        if estimator is None:
+            return self
+        try:
+            model = estimator.__dict__["model_"]
+        except KeyError:
+            raise AttributeError(
+                f"{type(estimator).__name__!r} object has no attribute 'model_'"
+            ) from None
+        lent = estimator.__dict__.get("_lent")
+        if lent is not None and lent.model is model:
+            caller = sys._getframe(1).f_globals.get("__name__", "")
+            if caller.partition(".")[0] != __name__.partition(".")[0]:
+                lent.kept = True
+        return model
+
+    def __set__(self, estimator, model):
+        estimator.__dict__["model_"] = model
+
+    def __delete__(self, estimator):
+        try:
+            del estimator.__dict__["model_"]
+        except KeyError:
+            raise AttributeError("model_") from None
 
 
 def take(key):
@@ -106,6 +159,8 @@ def n_idle():
 
 
 def _give_back(lent):
+    if lent.kept:
+        return
     with _lock:
         _idle[(lent.key, id(lent))] = lent
         while len(_idle) > MAX_IDLE_MODELS:

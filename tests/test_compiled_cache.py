@@ -4,6 +4,7 @@ bit for bit as on a new one, and never on a live estimator's model."""
 
 import gc
 import pickle
+import weakref
 
 import keras
 import numpy as np
@@ -61,38 +62,76 @@ def test_a_refit_on_a_reused_model_is_bit_identical(data):
     with config_context(reuse_compiled=False):
         fresh = make(seed=3).fit(X, y).predict_proba(X)
     first = make(seed=3).fit(X, y)
-    model = first.model_
-    traced = first.model_.train_function
+    model = weakref.ref(vars(first)["model_"])  # reading model_ keeps it
+    traced = weakref.ref(vars(first)["model_"].train_function)
     del first
     gc.collect()
     assert n_idle() == 1
     # Another learning rate is a value, not a structure: the same model.
     second = make(seed=3, optimizer__learning_rate=0.001).fit(X, y)
-    assert second.model_ is model and second.model_.train_function is traced
+    assert vars(second)["model_"] is model()
+    assert vars(second)["model_"].train_function is traced()
     np.testing.assert_array_equal(second.predict_proba(X), fresh)
     assert n_idle() == 0
+
+
+def held_elsewhere(X, y):
+    """Ways a model outlives its estimator in the user's hands."""
+    yield "read as model_", make().fit(X, y).model_
+
+    callback = keras.callbacks.History()
+    make(callbacks=[callback]).fit(X, y)
+    yield "given to a callback", callback.model
+
+    kept = net({"n_features_in_": X.shape[1]})
+    make(model=lambda: kept).fit(X, y)
+    gc.collect()
+    make(model=lambda: kept).fit(X, y)  # the model function returns it again
+    yield "returned by a model function", kept
+
+
+def test_a_model_held_elsewhere_is_never_reused(data):
+    X, y = data
+    for how, model in held_elsewhere(X, y):
+        gc.collect()
+        weights = model.get_weights()
+        assert n_idle() == 0, how
+        other = make(seed=5).fit(X, y)
+        assert vars(other)["model_"] is not model, how
+        for before, after in zip(weights, model.get_weights(), strict=True):
+            np.testing.assert_array_equal(before, after, err_msg=how)
+        del other
+        clear_compiled_cache()
 
 
 def test_live_estimators_never_share_a_model(data):
     X, y = data
     a, b = make().fit(X, y), make().fit(X, y)
-    assert a.model_ is not b.model_
     before = a.predict_proba(X)
     make().fit(X, y)  # its model goes back to the cache when it is gone
+    gc.collect()
+    c = make().fit(X, y)  # takes that one
+    live = [vars(e)["model_"] for e in (a, b, c)]
+    assert len({id(m) for m in live}) == 3
     np.testing.assert_array_equal(a.predict_proba(X), before)
-    a_model = a.model_
-    a.fit(X, y)  # a refit hands the old model back at once
-    assert a.model_ is not b.model_
+    a.fit(X, y)  # a refit hands its old model back, and may take it again
+    assert vars(a)["model_"] is not live[1] and vars(a)["model_"] is not live[2]
+    held = a.model_  # read by the user: kept, and a refit trains a new one
+    weights = held.get_weights()
+    a.set_params(random_state=7).fit(X, y)
+    assert vars(a)["model_"] is not held
+    for before_, after in zip(weights, held.get_weights(), strict=True):
+        np.testing.assert_array_equal(before_, after)
 
 
 def test_another_structure_gets_a_new_model(data):
     X, y = data
     first = make().fit(X, y)
-    model = first.model_
+    model = vars(first)["model_"]
     del first
     gc.collect()
     other = make(hidden=4).fit(X, y)
-    assert other.model_ is not model
+    assert vars(other)["model_"] is not model
     assert n_idle() == 1  # the first one's, still idle
 
 
