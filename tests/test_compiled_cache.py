@@ -37,9 +37,9 @@ def net(meta, hidden=8, dropout=0.1):
     )
 
 
-def make(seed=0, **params):
+def make(seed=0, model=net, **params):
     return KerasClassifier(
-        net,
+        model,
         loss="binary_crossentropy",
         optimizer="adam",
         epochs=3,
