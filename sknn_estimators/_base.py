@@ -523,8 +523,9 @@ class BaseWrapper(BaseEstimator):
             shuffle=options.get("shuffle", self.shuffle),
             seed=shuffle_seed,
             x_dtype=self._input_dtype,
+            repeat=True,
         )
-        keras_fit = options.get("keras_fit", {})
+        keras_fit = {"steps_per_epoch": batches, **options.get("keras_fit", {})}
         val_data = None
         if val is not None:
             val_data = make_dataset(

@@ -154,6 +154,7 @@ def make_dataset(
     seed=None,
     x_dtype=None,
     tuned=False,
+    repeat=False,
 ):
     """Batches of ``(X, y[, sample_weight])`` as a ``tf.data.Dataset``.
 
@@ -172,7 +173,9 @@ def make_dataset(
     ``PIPELINE_DEPTH`` batches are gathered in parallel and prefetched.
     ``tuned=True`` leaves the parallelism and prefetch to tf.data's autotuning
     instead (it was compared by ``benchmarks/bench_pipeline.py`` at commit
-    2aa2d7c).
+    2aa2d7c). ``repeat=True`` repeats the epochs without end, for
+    ``Model.fit(steps_per_epoch=...)``: Keras then keeps one iterator, and the
+    gathering threads, for all epochs instead of making two each epoch.
 
     ``sample_weight``, when given, is scaled within each batch to sum to the
     batch's size (see :func:`_normalised_weights`). ``x_dtype``, when given,
@@ -218,11 +221,12 @@ def make_dataset(
     if shuffle:
         indices = indices.shuffle(n_samples, seed=seed, reshuffle_each_iteration=True)
     depth = tf.data.AUTOTUNE if tuned else PIPELINE_DEPTH
-    dataset = (
-        indices.batch(batch_size)
-        .map(gather, num_parallel_calls=depth, deterministic=True)
-        .prefetch(depth)
-    )
+    batches = indices.batch(batch_size)
+    if repeat:
+        batches = batches.repeat()
+    dataset = batches.map(
+        gather, num_parallel_calls=depth, deterministic=True
+    ).prefetch(depth)
     options = tf.data.Options()
     options.experimental_optimization.apply_default_optimizations = False
     options.autotune.enabled = tuned
