@@ -4,7 +4,10 @@ bit for bit as on a new one, and never on a live estimator's model."""
 
 import gc
 import pickle
+import subprocess
+import sys
 import weakref
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -172,3 +175,33 @@ def test_threads_and_copies(data):
     twin = clone(fitted).fit(X, y)
     assert copy.model_ is not fitted.model_ and twin.model_ is not fitted.model_
     np.testing.assert_array_equal(copy.predict_proba(X), expected[0])
+
+
+FRESH_PROCESS_FIT = """
+import sys
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+from test_compiled_cache import make
+rng = np.random.RandomState(0)
+X = rng.randn(96, 5).astype(np.float32)
+y = (X[:, 0] + X[:, 1] > 0).astype(int)
+sys.stdout.write(make(seed=7).fit(X, y).predict_proba(X).tobytes().hex())
+"""
+
+
+def test_a_seeded_fit_after_many_fits_is_the_fresh_process_fit(data):
+    X, y = data
+    result = subprocess.run(
+        [sys.executable, "-c", FRESH_PROCESS_FIT, str(Path(__file__).parent)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for seed in range(30):  # other seeds, learning rates and a refit each
+        estimator = make(seed=seed, optimizer__learning_rate=0.001 * (1 + seed))
+        estimator.fit(X, y).fit(X, y)
+        del estimator
+        gc.collect()
+    reused = make(seed=7).fit(X, y)
+    assert n_idle() == 0  # it took the idle model
+    assert reused.predict_proba(X).tobytes().hex() == result.stdout
