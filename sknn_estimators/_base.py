@@ -1439,7 +1439,6 @@ def _param_leaves(values):
     return leaves
 
 
-
 def _validation_dtype(X):
     """The dtypes ``validate_data`` may return for ``X``, so that it copies
     nothing it need not: integer and boolean arrays (uint8 images, memmaps)
