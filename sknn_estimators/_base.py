@@ -60,7 +60,6 @@ from sknn_estimators._keras_runtime import (
     build_training_state,
     floatx_scope,
     import_keras,
-    limit_steps_per_execution,
     make_dataset,
     make_predict_function,
     map_targets,
@@ -68,6 +67,7 @@ from sknn_estimators._keras_runtime import (
     model_to_bytes,
     predict_in_batches,
     progress_callbacks,
+    set_steps_per_execution,
     target_leaves,
 )
 from sknn_estimators._small_batch import small_batch_predict
@@ -505,7 +505,12 @@ class BaseWrapper(BaseEstimator):
         batches = math.ceil(_n_samples(X) / batch_size)
         self._check_trainable()
         if not continuing:
-            limit_steps_per_execution(self.model_, batches)
+            set_steps_per_execution(
+                self.model_,
+                batches,
+                options["epochs"],
+                ours=self._default_grouping,
+            )
             self._reuse_compiled_model(keras, options["callbacks"])
             build_training_state(
                 self.model_,
@@ -515,6 +520,14 @@ class BaseWrapper(BaseEstimator):
         if incremental and continuing:
             # A new shuffle order for each call, still fixed by random_state.
             shuffle_seed = (shuffle_seed + self.current_epoch) % _MAX_SEED
+        # One repeated dataset keeps one iterator for all epochs, where the
+        # epoch is whole calls of the training function (Keras runs every
+        # call's steps_per_execution steps, past an epoch's end). Its shuffled
+        # orders differ from those of one iterator per epoch.
+        keras_fit = options.get("keras_fit", {})
+        repeat = batches % self.model_.steps_per_execution == 0
+        if repeat and "steps_per_epoch" not in keras_fit:
+            keras_fit = {"steps_per_epoch": batches, **keras_fit}
         train_data = make_dataset(
             X,
             y_encoded,
@@ -523,9 +536,8 @@ class BaseWrapper(BaseEstimator):
             shuffle=options.get("shuffle", self.shuffle),
             seed=shuffle_seed,
             x_dtype=self._input_dtype,
-            repeat=True,
+            repeat="steps_per_epoch" in keras_fit,
         )
-        keras_fit = {"steps_per_epoch": batches, **options.get("keras_fit", {})}
         val_data = None
         if val is not None:
             val_data = make_dataset(
@@ -1005,8 +1017,10 @@ class BaseWrapper(BaseEstimator):
         with _scoped_build(keras, seed, precision):
             model = self._build_model(keras, seed)
             self._check_model_outputs(model)
+            self._default_grouping = False  # a model compiled by the user's code
             if not model.compiled:
                 kwargs = self._get_compile_kwargs(keras, steps)
+                self._default_grouping = "steps_per_execution" not in kwargs
                 kwargs.setdefault("steps_per_execution", STEPS_PER_EXECUTION)
                 if isinstance(kwargs["loss"], dict):
                     # Outputs a loss dict leaves out get no loss (Keras 2 and
