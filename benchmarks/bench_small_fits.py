@@ -131,6 +131,7 @@ def search_grid(contender):
 
 
 class SmallFitSuite(Benchmark):
+    processes = 1  # a search of the slowest contenders is minutes
     params = (CONTENDERS,)
     param_names = ["contender"]
 
