@@ -5,12 +5,14 @@ over the learning rate, by ours, ``MLPClassifier((32,))``, Keras'
 loop of Keras code makes); the digits CNN in a ``GridSearchCV``, ours against
 plain Keras; and the memory each fit adds over ``SIZES["n_fits"]`` fits."""
 
-import gc
-
 import numpy as np
 
-from benchmarks.bench_memory import memory_status
-from benchmarks.common import SIZES, Benchmark, import_keras, notebook_cnn
+from benchmarks.common import (
+    Benchmark,
+    growth_per_fit_mib,
+    import_keras,
+    notebook_cnn,
+)
 
 EPOCHS, BATCH, HIDDEN, SEED = 20, 32, 32, 0
 RATES = [1e-3, 3e-3, 1e-2, 3e-2]  # the 4 candidates; 5 folds
@@ -222,12 +224,6 @@ class SmallFitMemorySuite(Benchmark):
 
     def track_growth_per_fit_mib(self, contender):
         X, y = breast_cancer()
-        rss = []
-        for _ in range(SIZES["n_fits"]):
-            make(contender).fit(X, y)
-            gc.collect()
-            rss.append(sum(memory_status().values()))
-        half = len(rss) // 2
-        return np.polyfit(np.arange(half, len(rss)), rss[half:], 1)[0] / 2**20
+        return growth_per_fit_mib(lambda index: make(contender).fit(X, y))
 
     track_growth_per_fit_mib.unit = "MiB"

@@ -511,7 +511,9 @@ class BaseWrapper(BaseEstimator):
                 options["epochs"],
                 ours=self._default_grouping,
             )
-            self._reuse_compiled_model(keras, options["callbacks"])
+            signature = [type(self).__qualname__, weights is not None]
+            signature += [_data_signature(X), _data_signature(y_encoded)]
+            self._reuse_compiled_model(keras, options["callbacks"], signature)
             build_training_state(
                 self.model_,
                 map_targets(lambda a: _head(a, self._input_dtype), X),
@@ -606,7 +608,7 @@ class BaseWrapper(BaseEstimator):
             self._predict_function = functools.partial(lent.predict_function)
         self._pickled_model = None
 
-    def _reuse_compiled_model(self, keras, callbacks):
+    def _reuse_compiled_model(self, keras, callbacks, signature):
         """Train an idle compiled model of the same structure instead of the
         new ``model_`` (its traces serve again; see
         :mod:`sknn_estimators._compiled_cache`), and lend ``model_`` to the
@@ -624,7 +626,7 @@ class BaseWrapper(BaseEstimator):
             or was_lent(self.model_)
         ):
             return
-        key = structure_key(self.model_)
+        key = structure_key(self.model_, signature)
         if key is None:
             return
         lent = take_compiled(key)
@@ -1440,6 +1442,14 @@ def _plain(values):
     if isinstance(values, np.ndarray | list | tuple):
         return [_plain(v) for v in values]
     return values.item() if isinstance(values, np.generic) else values
+
+
+def _data_signature(data):
+    """The structure, dtypes and row shapes of ``data`` (an array, or a list,
+    tuple or dict of arrays)."""
+    leaves, _ = target_leaves(data)
+    names = list(data) if isinstance(data, dict) else type(data).__name__
+    return [names, [(str(a.dtype), list(a.shape[1:])) for a in leaves]]
 
 
 def _param_leaves(values):

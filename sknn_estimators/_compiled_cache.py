@@ -43,9 +43,11 @@ _idle = collections.OrderedDict()  # (key, id) -> Lent, oldest first
 _ever_lent = weakref.WeakSet()  # every model lent, to tell a model kept elsewhere
 
 
-def structure_key(model):
-    """A string that is equal for two compiled models exactly when one's
-    traced functions serve the other, or None when it cannot be told (a
+def structure_key(model, signature):
+    """A string that is equal for two compiled models, fitted on data of the
+    same ``signature`` (the structure, dtypes and row shapes of the arrays,
+    which the compiled loss and metrics are built for), exactly when one's
+    traced functions serve the other; or None when it cannot be told (a
     subclassed model without a config, a model that runs eagerly)."""
     if getattr(model, "run_eagerly", False) or not model.compiled:
         return None
@@ -64,6 +66,7 @@ def structure_key(model):
         "compile": compile_config,
         "steps_per_execution": model.steps_per_execution,
         "variables": [(tuple(v.shape), str(v.dtype)) for v in model.variables],
+        "data": signature,
     }
     try:
         text = json.dumps(_without_seeds(description), sort_keys=True, default=repr)

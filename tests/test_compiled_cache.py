@@ -18,7 +18,8 @@ from sklearn.model_selection import GridSearchCV
 
 from sknn_estimators import clear_compiled_cache, config_context
 from sknn_estimators._compiled_cache import MAX_IDLE_MODELS, n_idle
-from sknn_estimators.wrappers import KerasClassifier
+from sknn_estimators.wrappers import KerasClassifier, KerasRegressor, KerasTransformer
+from tests.estimators import dense_model
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +56,7 @@ def make(seed=0, model=net, **params):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
+    gc.collect()  # other tests' estimators hand their models in when collected
     clear_compiled_cache()
     yield
     clear_compiled_cache()
@@ -205,3 +207,18 @@ def test_a_seeded_fit_after_many_fits_is_the_fresh_process_fit(data):
     reused = make(seed=7).fit(X, y)
     assert n_idle() == 0  # it took the idle model
     assert reused.predict_proba(X).tobytes().hex() == result.stdout
+
+
+def test_another_estimator_or_target_gets_a_new_model(data):
+    """The compiled loss and metrics are built for the targets' shapes: a
+    transformer (1-d targets) does not take the idle model of a regressor
+    (a column) of the same network."""
+    X, y = data
+    y = y.astype(np.float32)
+    params = dict(model=dense_model, optimizer="adam", epochs=2, random_state=0)
+    KerasRegressor(**params, verbose=0).fit(X, y)
+    gc.collect()
+    assert n_idle() == 1
+    transformer = KerasTransformer(**params, verbose=0).fit(X, y)
+    assert n_idle() == 1  # not taken
+    assert transformer.transform(X).shape == (len(y), 1)
