@@ -7,9 +7,7 @@ and Dask streaming on workers with less memory than the data.
 import gc
 import os
 import pickle
-import re
 import threading
-from pathlib import Path
 
 import numpy as np
 
@@ -18,19 +16,13 @@ from benchmarks.common import (
     SIZES,
     Benchmark,
     PlainKeras,
+    growth_per_fit_mib,
     load,
     make_cnn,
+    memory_status,
     notebook_cnn,
     synthetic_images,
 )
-
-
-def memory_status():
-    """The process's resident anonymous and file-backed bytes (a memmap's
-    pages in the page cache are file-backed: the kernel can drop them)."""
-    text = Path("/proc/self/status").read_text()
-    found = re.findall(r"^Rss(Anon|File):\s+(\d+) kB", text, re.MULTILINE)
-    return {name.lower(): int(kib) * 1024 for name, kib in found}
 
 
 class PeakAnon:
@@ -151,13 +143,7 @@ class ManyFitsSuite(Benchmark):
 
         X, y = load_digits(return_X_y=True)
         X, y = (X[:300] / 16).astype(np.float32), y[:300]
-        rss = []
-        for index in range(SIZES["n_fits"]):
-            fit_tiny(contender, index, X, y)
-            gc.collect()
-            rss.append(sum(memory_status().values()))
-        half = len(rss) // 2
-        return np.polyfit(np.arange(half, len(rss)), rss[half:], 1)[0] / 2**20
+        return growth_per_fit_mib(lambda index: fit_tiny(contender, index, X, y))
 
     track_growth_per_fit_mib.unit = "MiB"
 

@@ -10,8 +10,10 @@ Fashion-MNIST files or ``digits`` (default: ``../shared/fashion-mnist-subset``
 when it is there, else digits).
 """
 
+import gc
 import math
 import os
+import re
 import time
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -347,3 +349,23 @@ def mlp_presets():
         for k, p in PRESETS.items()
         if not issubclass(p.estimator, FashionCNNClassifier)
     ]
+
+
+def memory_status():
+    """The process's resident anonymous and file-backed bytes (a memmap's
+    pages in the page cache are file-backed: the kernel can drop them)."""
+    text = Path("/proc/self/status").read_text()
+    found = re.findall(r"^Rss(Anon|File):\s+(\d+) kB", text, re.MULTILINE)
+    return {name.lower(): int(kib) * 1024 for name, kib in found}
+
+
+def growth_per_fit_mib(fit):
+    """Resident memory's growth per call of ``fit(index)`` over the second
+    half of ``SIZES["n_fits"]`` calls in this process (the slope, MiB)."""
+    rss = []
+    for index in range(SIZES["n_fits"]):
+        fit(index)
+        gc.collect()
+        rss.append(sum(memory_status().values()))
+    half = len(rss) // 2
+    return np.polyfit(np.arange(half, len(rss)), rss[half:], 1)[0] / 2**20

@@ -2,11 +2,14 @@
 
 Usage::
 
-    python -m benchmarks.targets [--results FILE] [--profile P] [--readme] [--strict]
+    python -m benchmarks.targets [--results FILE...] [--profile P] [--readme] [--strict]
 
-Reads one asv results file (default: the newest in ``benchmarks/results/asv``)
-and ``benchmarks/results/cross_validation.json``, computes each target from
-the medians of the contenders measured in that run, and prints the table;
+Reads asv's results files (default: all in ``benchmarks/results/asv``), takes
+each benchmark from the newest run that has it (``make bench BENCH_ARGS="-b
+SmallFit"`` reruns some benchmarks only), and
+``benchmarks/results/cross_validation.json``; computes each target from the
+medians of the contenders measured side by side in one run of its benchmark,
+and prints the table, with the commit of each row's run;
 ``--readme`` writes it to ``benchmarks/results/targets.md`` and to the block of
 README.md between its markers. ``--strict`` exits with status 1 when a target
 is missed. Targets whose benchmarks were not run are left out. ``--profile``:
@@ -31,26 +34,42 @@ RESULTS = REPO / "benchmarks" / "results"
 MARKERS = ("<!-- targets.py writes this block: start -->", "<!-- end -->")
 
 
-def newest_results(folder=RESULTS / "asv"):
-    files = [p for p in folder.glob("*/*.json") if p.name != "machine.json"]
+def results_files(profile, folder=RESULTS / "asv"):
+    """asv's results files of ``profile``: ``make bench-quick`` records its
+    runs as machine ``quick``, apart from the full ones."""
+    files = [
+        p
+        for p in folder.glob("*/*.json")
+        if p.name != "machine.json"
+        and (p.parent.name == "quick") == (profile == "quick")
+    ]
     if not files:
         raise SystemExit(f"no asv results in {folder}; run make bench first")
-    return max(files, key=lambda p: json.loads(p.read_text())["date"])
+    return files
 
 
-def medians(path):
-    """``{benchmark: {contender or (params...): median}}`` from one results file."""
-    data = json.loads(Path(path).read_text())
-    column = data["result_columns"].index
-    table = {}
-    for name, row in data["results"].items():
-        values, params = row[column("result")], row[column("params")]
-        keys = [()]
-        for names in params:
-            keys = [(*k, n.strip("'")) for k in keys for n in names]
-        keys = [k[0] if len(k) == 1 else k for k in keys]
-        table[name.split(".", 1)[1]] = dict(zip(keys, values or [], strict=False))
-    return data, table
+def medians(paths):
+    """``(newest, table, commits)``: the newest results file's data;
+    ``{benchmark: {contender or (params...): median}}``, each benchmark from
+    the newest of ``paths`` that ran it; and ``{benchmark: commit}``."""
+    runs = sorted((json.loads(Path(p).read_text()) for p in paths), key=_date)
+    table, commits = {}, {}
+    for data in runs:
+        column = data["result_columns"].index
+        for name, row in data["results"].items():
+            values, params = row[column("result")], row[column("params")]
+            keys = [()]
+            for names in params:
+                keys = [(*k, n.strip("'")) for k in keys for n in names]
+            keys = [k[0] if len(k) == 1 else k for k in keys]
+            name = name.split(".", 1)[1]
+            table[name] = dict(zip(keys, values or [], strict=False))
+            commits[name] = data["commit_hash"][:8]
+    return runs[-1], table, commits
+
+
+def _date(data):
+    return data["date"]
 
 
 #: Short names of the benchmarks that the targets read.
@@ -68,6 +87,10 @@ BENCHMARKS = {
     "w_fit": "WrapperFitSuite.track_fit_rows_per_s",
     "w_one": "WrapperPredictSuite.time_predict_one",
     "w_bulk": "WrapperPredictSuite.time_predict_bulk",
+    "small": "SmallFitSuite.time_fit",
+    "search": "SmallFitSuite.time_grid_search",
+    "small_mem": "SmallFitMemorySuite.track_growth_per_fit_mib",
+    "cnn_search": "CNNSearchSuite.time_grid_search",
 }
 #: target: (a, operation, b, required). ``a`` and ``b`` are "benchmark:params"
 #: (the median for those parameters; "bulk" is the profile's ``n_bulk``) or
@@ -104,6 +127,27 @@ TARGETS = {
     "Wrappers: 1-row predict (ours), ms": ("w_one:ours", "/", 1e-3, "<= 1.5"),
     "Wrappers: bulk predict, scikeras / ours": (
         "w_bulk:scikeras", "/", "w_bulk:ours", "context"
+    ),
+    "Small fit, ours / MLPClassifier": ("small:ours", "/", "small:mlp", "<= 3"),
+    "Small fit, Keras wrapper / ours": (
+        "small:keras_wrapper", "/", "small:ours", "context"
+    ),
+    "Small fit, scikeras / ours": ("small:scikeras", "/", "small:ours", "context"),
+    "Small fit, plain Keras / ours": ("small:keras", "/", "small:ours", "context"),
+    "4 x 5 search, ours / MLPClassifier": ("search:ours", "/", "search:mlp", "<= 3"),
+    "4 x 5 search, Keras wrapper / ours": (
+        "search:keras_wrapper", "/", "search:ours", "context"
+    ),
+    "4 x 5 search, scikeras / ours": (
+        "search:scikeras", "/", "search:ours", "context"
+    ),
+    "4 x 5 search, plain Keras / ours": ("search:keras", "/", "search:ours", "context"),
+    "Memory growth per small fit (ours), MiB": ("small_mem:ours", "/", 1, "<= 1"),
+    "Memory growth per small fit, plain Keras, MiB": (
+        "small_mem:keras", "/", 1, "context"
+    ),
+    "Digits CNN search, plain Keras / ours": (
+        "cnn_search:keras", "/", "cnn_search:ours", "context"
     ),
 }  # fmt: skip
 
@@ -165,36 +209,41 @@ def cross_validated(path=RESULTS / "cross_validation.json"):
     return [(*row, check(*row[1:])) for row in rows if row[1] is not None]
 
 
-def markdown(path, data, rows, profile):
+def markdown(data, rows, commits, profile):
     status = {True: "pass", False: "**MISS**", None: "context"}
     params = data["params"]
     lines = [
         f"- Command: `make bench{'-quick' if profile == 'quick' else ''}` (asv, "
         f"profile `{profile}`), then `python -m benchmarks.targets --profile "
         f"{profile} --readme`",
-        f"- Results: `{path.relative_to(REPO)}` (commit {data['commit_hash'][:8]})",
+        f"- Results: `{RESULTS.relative_to(REPO)}/asv`, each benchmark from its "
+        "newest run; the commit of each row's run is in the last column",
         f"- Machine: {params['cpu']}, {params['num_cpu']} cores, "
         f"{int(params['ram']) / 2**30:.1f} GiB RAM, {params['os']}",
         "",
-        "| target | measured | required | status |",
-        "| --- | --- | --- | --- |",
+        "| target | measured | required | status | run |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for name, measured, required, passed in rows:
-        lines.append(f"| {name} | {measured:.3g} | {required} | {status[passed]} |")
+        specs = [s for s in TARGETS.get(name, ())[:3:2] if isinstance(s, str)]
+        runs = {commits.get(BENCHMARKS[s.split(":")[0]]) for s in specs}
+        run = "/".join(sorted(r for r in runs if r)) or "cross_validation.json"
+        lines.append(
+            f"| {name} | {measured:.3g} | {required} | {status[passed]} | {run} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--results", type=Path, default=None)
+    parser.add_argument("--results", type=Path, nargs="*", default=None)
     parser.add_argument("--readme", action="store_true")
     parser.add_argument("--strict", action="store_true")
     parser.add_argument("--profile", choices=sorted(PROFILES), default=PROFILE)
     args = parser.parse_args(argv)
-    path = (args.results or newest_results()).resolve()
-    data, table = medians(path)
+    data, table, commits = medians(args.results or results_files(args.profile))
     rows = targets(table, PROFILES[args.profile]) + cross_validated()
-    text = markdown(path, data, rows, args.profile)
+    text = markdown(data, rows, commits, args.profile)
     if args.readme:
         (RESULTS / "targets.md").write_text(text)
         readme = REPO / "README.md"

@@ -24,6 +24,7 @@ _LAZY = {
     "config_context": "sknn_estimators._config",
     "get_config": "sknn_estimators._config",
     "set_config": "sknn_estimators._config",
+    "clear_compiled_cache": "sknn_estimators._config",
 }
 
 __all__ = sorted(_LAZY)

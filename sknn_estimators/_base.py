@@ -19,6 +19,7 @@ Nothing here imports TensorFlow at module level.
 """
 
 import contextlib
+import functools
 import inspect
 import math
 import random as python_random
@@ -43,6 +44,15 @@ from sknn_estimators._compile import (
     metric_long_name,
     routed_under,
 )
+from sknn_estimators._compiled_cache import (
+    Lent,
+    ModelAttribute,
+    copy_initial_state,
+    structure_key,
+    was_lent,
+)
+from sknn_estimators._compiled_cache import take as take_compiled
+from sknn_estimators._config import get_config
 from sknn_estimators._keras_runtime import (
     STEPS_PER_EXECUTION,
     InterruptFlag,
@@ -50,7 +60,6 @@ from sknn_estimators._keras_runtime import (
     build_training_state,
     floatx_scope,
     import_keras,
-    limit_steps_per_execution,
     make_dataset,
     make_predict_function,
     map_targets,
@@ -58,6 +67,7 @@ from sknn_estimators._keras_runtime import (
     model_to_bytes,
     predict_in_batches,
     progress_callbacks,
+    set_steps_per_execution,
     target_leaves,
 )
 from sknn_estimators._small_batch import small_batch_predict
@@ -128,6 +138,10 @@ class BaseWrapper(BaseEstimator):
     >>> BaseWrapper(model=None, hidden_units=8).get_params()["hidden_units"]
     8
     """
+
+    #: The fitted Keras model; reads from outside the package keep it the
+    #: user's (see :mod:`sknn_estimators._compiled_cache`).
+    model_ = ModelAttribute()
 
     _parameter_constraints = {
         # Checked when the model is built, with scikeras' TypeError.
@@ -491,7 +505,15 @@ class BaseWrapper(BaseEstimator):
         batches = math.ceil(_n_samples(X) / batch_size)
         self._check_trainable()
         if not continuing:
-            limit_steps_per_execution(self.model_, batches)
+            set_steps_per_execution(
+                self.model_,
+                batches,
+                options["epochs"],
+                ours=self._default_grouping,
+            )
+            signature = [type(self).__qualname__, weights is not None]
+            signature += [_data_signature(X), _data_signature(y_encoded)]
+            self._reuse_compiled_model(keras, options["callbacks"], signature)
             build_training_state(
                 self.model_,
                 map_targets(lambda a: _head(a, self._input_dtype), X),
@@ -500,6 +522,14 @@ class BaseWrapper(BaseEstimator):
         if incremental and continuing:
             # A new shuffle order for each call, still fixed by random_state.
             shuffle_seed = (shuffle_seed + self.current_epoch) % _MAX_SEED
+        # One repeated dataset keeps one iterator for all epochs, where the
+        # epoch is whole calls of the training function (Keras runs every
+        # call's steps_per_execution steps, past an epoch's end). Its shuffled
+        # orders differ from those of one iterator per epoch.
+        keras_fit = options.get("keras_fit", {})
+        repeat = batches % self.model_.steps_per_execution == 0
+        if repeat and "steps_per_epoch" not in keras_fit:
+            keras_fit = {"steps_per_epoch": batches, **keras_fit}
         train_data = make_dataset(
             X,
             y_encoded,
@@ -508,6 +538,7 @@ class BaseWrapper(BaseEstimator):
             shuffle=options.get("shuffle", self.shuffle),
             seed=shuffle_seed,
             x_dtype=self._input_dtype,
+            repeat="steps_per_epoch" in keras_fit,
         )
         val_data = None
         if val is not None:
@@ -538,7 +569,7 @@ class BaseWrapper(BaseEstimator):
                 ],
                 shuffle=False,  # make_dataset already shuffles, from our own seed
                 verbose=int(verbose),
-                **options.get("keras_fit", {}),
+                **keras_fit,
             )
         logs = {_history_key(keras, k): v for k, v in history.history.items()}
         self._record_history(logs, appending)
@@ -566,9 +597,47 @@ class BaseWrapper(BaseEstimator):
     _history_continues = False
 
     def _after_training(self):
-        """Make the traced predict function of the new weights."""
-        self._predict_function = make_predict_function(self.model_)
+        """Make the traced predict function of the new weights (a new object
+        each time, on a trace made once per compiled model)."""
+        lent = getattr(self, "_lent", None)
+        if lent is None or lent.model is not self.model_:
+            self._predict_function = make_predict_function(self.model_)
+        else:
+            if lent.predict_function is None:
+                lent.predict_function = make_predict_function(self.model_)
+            self._predict_function = functools.partial(lent.predict_function)
         self._pickled_model = None
+
+    def _reuse_compiled_model(self, keras, callbacks, signature):
+        """Train an idle compiled model of the same structure instead of the
+        new ``model_`` (its traces serve again; see
+        :mod:`sknn_estimators._compiled_cache`), and lend ``model_`` to the
+        cache for when this estimator is gone, unless something outside it
+        may hold the model: the user's ``model`` instance, callbacks given as
+        instances (Keras hands them the model), or a model function that
+        returns a model it keeps."""
+        previous = getattr(self, "_lent", None)
+        if previous is not None:
+            previous.release()  # a refit: its model is no longer this one's
+        self._lent = None
+        if (
+            not get_config()["reuse_compiled"]
+            or isinstance(self.model, keras.Model)
+            or was_lent(self.model_)
+        ):
+            return
+        key = structure_key(self.model_, signature)
+        if key is None:
+            return
+        lent = take_compiled(key)
+        if lent is None:
+            lent = Lent(key, self.model_)
+        else:
+            copy_initial_state(self.model_, lent.model)
+            self.model_ = lent.model
+        self._lent = lent.lend_to(self)
+        given = _param_leaves(self.get_params(deep=False).values())
+        lent.kept = any(any(c is g for g in given) for c in callbacks)
 
     def _split_validation(self, X, y_encoded, weights, fraction, seed):
         """Hold out ``fraction`` of the rows (stratified for one classifier
@@ -950,8 +1019,10 @@ class BaseWrapper(BaseEstimator):
         with _scoped_build(keras, seed, precision):
             model = self._build_model(keras, seed)
             self._check_model_outputs(model)
+            self._default_grouping = False  # a model compiled by the user's code
             if not model.compiled:
                 kwargs = self._get_compile_kwargs(keras, steps)
+                self._default_grouping = "steps_per_execution" not in kwargs
                 kwargs.setdefault("steps_per_execution", STEPS_PER_EXECUTION)
                 if isinstance(kwargs["loss"], dict):
                     # Outputs a loss dict leaves out get no loss (Keras 2 and
@@ -1296,6 +1367,7 @@ class BaseWrapper(BaseEstimator):
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_predict_function", None)
+        state.pop("_lent", None)  # the copy owns its own model
         if "model_" in state:
             # The .keras bytes of a fitted model are made once and kept until
             # the next fit, so pickling the same estimator again is cheap.
@@ -1370,6 +1442,25 @@ def _plain(values):
     if isinstance(values, np.ndarray | list | tuple):
         return [_plain(v) for v in values]
     return values.item() if isinstance(values, np.generic) else values
+
+
+def _data_signature(data):
+    """The structure, dtypes and row shapes of ``data`` (an array, or a list,
+    tuple or dict of arrays)."""
+    leaves, _ = target_leaves(data)
+    names = list(data) if isinstance(data, dict) else type(data).__name__
+    return [names, [(str(a.dtype), list(a.shape[1:])) for a in leaves]]
+
+
+def _param_leaves(values):
+    """The objects among parameter values, one level into lists, tuples and
+    dicts (where callbacks are given)."""
+    leaves = []
+    for value in values:
+        if isinstance(value, dict):
+            value = list(value.values())
+        leaves.extend(value if isinstance(value, list | tuple) else [value])
+    return leaves
 
 
 def _validation_dtype(X):

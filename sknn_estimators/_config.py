@@ -8,7 +8,7 @@ import contextlib
 import importlib.util
 import threading
 
-_DEFAULTS = {"onnxruntime_predict": False}
+_DEFAULTS = {"onnxruntime_predict": False, "reuse_compiled": True}
 _LOCAL = threading.local()
 
 
@@ -18,7 +18,8 @@ def get_config():
     Returns
     -------
     config : dict
-        ``{"onnxruntime_predict": bool}``; see :func:`set_config`.
+        ``{"onnxruntime_predict": bool, "reuse_compiled": bool}``; see
+        :func:`set_config`.
 
     Examples
     --------
@@ -29,7 +30,7 @@ def get_config():
     return {**_DEFAULTS, **getattr(_LOCAL, "config", {})}
 
 
-def set_config(onnxruntime_predict=None):
+def set_config(onnxruntime_predict=None, reuse_compiled=None):
     """Change settings of sknn_estimators for the current thread.
 
     Parameters
@@ -42,6 +43,12 @@ def set_config(onnxruntime_predict=None):
         (scikit-learn's ``check_methods_subset_invariance`` asks for 1e-7, so
         this is off by default). Needs the ``onnx`` extra
         (``pip install sknn-estimators[onnx]``). None leaves it unchanged.
+    reuse_compiled : bool, default=None
+        Reuse the compiled model (and its traced training and prediction
+        functions) of an estimator that is gone for a new fit of the same
+        network structure, as the clones of a grid search are (on by
+        default; see :func:`clear_compiled_cache`). The fit is the same, bit
+        for bit. None leaves it unchanged.
 
     See Also
     --------
@@ -64,16 +71,24 @@ def set_config(onnxruntime_predict=None):
         if onnxruntime_predict:
             _require_onnx_extra()
         config["onnxruntime_predict"] = onnxruntime_predict
+    if reuse_compiled is not None:
+        if not isinstance(reuse_compiled, bool):
+            raise TypeError(
+                f"reuse_compiled must be True or False; got {reuse_compiled!r}."
+            )
+        config["reuse_compiled"] = reuse_compiled
     _LOCAL.config = config
 
 
 @contextlib.contextmanager
-def config_context(*, onnxruntime_predict=None):
+def config_context(*, onnxruntime_predict=None, reuse_compiled=None):
     """Settings of sknn_estimators within a ``with`` block (this thread only).
 
     Parameters
     ----------
     onnxruntime_predict : bool, default=None
+        See :func:`set_config`.
+    reuse_compiled : bool, default=None
         See :func:`set_config`.
 
     Examples
@@ -84,7 +99,7 @@ def config_context(*, onnxruntime_predict=None):
     False
     """
     before = get_config()
-    set_config(onnxruntime_predict=onnxruntime_predict)
+    set_config(onnxruntime_predict=onnxruntime_predict, reuse_compiled=reuse_compiled)
     try:
         yield
     finally:
@@ -103,3 +118,17 @@ def _require_onnx_extra():
             f"onnxruntime_predict needs {', '.join(missing)}: install them with "
             "pip install sknn-estimators[onnx]."
         )
+
+
+def clear_compiled_cache():
+    """Drop the idle compiled models kept for reuse (see ``reuse_compiled`` in
+    :func:`set_config`), freeing their memory; at most 8 are kept.
+
+    Examples
+    --------
+    >>> from sknn_estimators import clear_compiled_cache
+    >>> clear_compiled_cache()
+    """
+    from sknn_estimators import _compiled_cache
+
+    _compiled_cache.clear()

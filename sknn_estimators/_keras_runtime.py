@@ -31,6 +31,10 @@ STEPS_PER_EXECUTION = 8
 #: (see :func:`limit_steps_per_execution`).
 MIN_CALLS_PER_EPOCH = 4
 
+#: Batches an epoch has at most to run in one call of the training function
+#: (see :func:`set_steps_per_execution`).
+WHOLE_EPOCH_BATCHES = 32
+
 #: Batches the input pipeline gathers in parallel, and keeps ready ahead of the
 #: training step. Fixed numbers instead of tf.data's autotuning: with autotuning
 #: on, many epochs ran on one core instead of two (about 2,800
@@ -154,6 +158,7 @@ def make_dataset(
     seed=None,
     x_dtype=None,
     tuned=False,
+    repeat=False,
 ):
     """Batches of ``(X, y[, sample_weight])`` as a ``tf.data.Dataset``.
 
@@ -172,7 +177,9 @@ def make_dataset(
     ``PIPELINE_DEPTH`` batches are gathered in parallel and prefetched.
     ``tuned=True`` leaves the parallelism and prefetch to tf.data's autotuning
     instead (it was compared by ``benchmarks/bench_pipeline.py`` at commit
-    2aa2d7c).
+    2aa2d7c). ``repeat=True`` repeats the epochs without end, for
+    ``Model.fit(steps_per_epoch=...)``: Keras then keeps one iterator, and the
+    gathering threads, for all epochs instead of making two each epoch.
 
     ``sample_weight``, when given, is scaled within each batch to sum to the
     batch's size (see :func:`_normalised_weights`). ``x_dtype``, when given,
@@ -218,11 +225,12 @@ def make_dataset(
     if shuffle:
         indices = indices.shuffle(n_samples, seed=seed, reshuffle_each_iteration=True)
     depth = tf.data.AUTOTUNE if tuned else PIPELINE_DEPTH
-    dataset = (
-        indices.batch(batch_size)
-        .map(gather, num_parallel_calls=depth, deterministic=True)
-        .prefetch(depth)
-    )
+    batches = indices.batch(batch_size)
+    if repeat:
+        batches = batches.repeat()
+    dataset = batches.map(
+        gather, num_parallel_calls=depth, deterministic=True
+    ).prefetch(depth)
     options = tf.data.Options()
     options.experimental_optimization.apply_default_optimizations = False
     options.autotune.enabled = tuned
@@ -280,22 +288,37 @@ def build_training_state(model, x, y):
     model.reset_metrics()
 
 
-def limit_steps_per_execution(model, batches_per_epoch):
-    """Lower ``model.steps_per_execution`` so that an epoch of
-    ``batches_per_epoch`` batches makes at least ``MIN_CALLS_PER_EPOCH`` calls
-    of Keras' training function (never below 1; never raised).
+def set_steps_per_execution(model, batches_per_epoch, epochs, *, ours):
+    """Group ``batches_per_epoch`` batches into calls of Keras' training
+    function (``model.steps_per_execution``) for a fit of ``epochs`` epochs.
 
-    Only small data sets are affected (fewer than 32 batches an epoch), where
-    grouping batches saves next to nothing. It matters there because each new
-    model brings a new traced training function, and TensorFlow counts the
-    traces of all of them together (its detector keys on the code of Keras'
-    training loop, not on the model): fits of one or two calls each, as in a
-    grid search on a small data set, looked to it like one function traced
-    again and again, and it logged "triggered tf.function retracing"
-    warnings. The weights are the same for any grouping.
+    Each new model brings a new traced training function, and TensorFlow
+    counts the traces of all of them together (its detector keys on the code
+    of Keras' training loop, not on the model): fits of one or two calls
+    each, as in a grid search on a small data set, looked to it like one
+    function traced again and again, and it logged "triggered tf.function
+    retracing" warnings. So a fit makes at least ``MIN_CALLS_PER_EPOCH``
+    calls: where the grouping is ``ours`` (the package's default, not the
+    user's), an epoch of at most ``WHOLE_EPOCH_BATCHES`` batches in a fit of
+    at least that many epochs runs in one call (each call costs about 1.5 ms
+    of Python, a third of a small network's epoch); otherwise
+    ``steps_per_execution`` is lowered so that an epoch makes that many calls
+    (never below 1; never raised), and further to a divisor of the epoch
+    where one is at least half as large.
     """
+    if (
+        ours
+        and batches_per_epoch <= WHOLE_EPOCH_BATCHES
+        and (epochs >= MIN_CALLS_PER_EPOCH)
+    ):
+        model.steps_per_execution = batches_per_epoch
+        return
     limit = max(1, batches_per_epoch // MIN_CALLS_PER_EPOCH)
-    model.steps_per_execution = min(model.steps_per_execution, limit)
+    wanted = min(model.steps_per_execution, limit)
+    # A grouping that divides the epoch lets fit keep one repeated dataset
+    # (see BaseWrapper._fit); one at least half as large is as good.
+    divisor = max(d for d in range(1, wanted + 1) if batches_per_epoch % d == 0)
+    model.steps_per_execution = divisor if 2 * divisor >= wanted else wanted
 
 
 @contextlib.contextmanager

