@@ -171,7 +171,8 @@ def targets(table, sizes):
         )
         key = key if len(key) > 1 else key[0] or ()
         found = table.get(BENCHMARKS[name], {}).get(key)
-        return found if isinstance(found, int | float) else None
+        ran = isinstance(found, int | float) and found == found  # NaN: not run
+        return found if ran else None
 
     rows = []
     for name, (a, operation, b, required) in TARGETS.items():
