@@ -585,6 +585,19 @@ class BaseWrapper(BaseEstimator):
             )
         return self
 
+    #: Arguments of ``Model.compile`` that parameters (or ``compile__``
+    #: routing) may give, as scikeras declares them.
+    _compile_kwargs = frozenset(
+        {"optimizer", "loss", "metrics", "loss_weights", "weighted_metrics"}
+        | {"run_eagerly"}
+    )
+    #: Arguments of ``Model.fit`` that parameters (or ``fit__`` routing) may
+    #: give, as scikeras declares them.
+    _fit_kwargs = frozenset(
+        {"batch_size", "epochs", "verbose", "validation_split", "shuffle"}
+        | {"class_weight", "sample_weight", "initial_epoch", "validation_steps"}
+        | {"validation_batch_size", "validation_freq"}
+    )
     #: Arguments of ``predict`` (and ``predict__`` routing), as scikeras'.
     _predict_kwargs = frozenset({"batch_size", "verbose", "steps"})
 
@@ -1127,7 +1140,7 @@ class BaseWrapper(BaseEstimator):
         params = self.get_params(deep=False)
         # As in scikeras, parameters (or ``compile__`` routing) may give these
         # arguments of ``Model.compile``, besides the three made below.
-        names = ("loss_weights", "weighted_metrics", "run_eagerly")
+        names = self._compile_kwargs - {"optimizer", "loss", "metrics"}
         kwargs = {name: params[name] for name in names if name in params}
         kwargs.update(self._routed("compile"))
         for kind in ("optimizer", "loss", "metrics"):
