@@ -527,8 +527,7 @@ class BaseWrapper(BaseEstimator):
         # call's steps_per_execution steps, past an epoch's end). Its shuffled
         # orders differ from those of one iterator per epoch.
         keras_fit = options.get("keras_fit", {})
-        repeat = batches % self.model_.steps_per_execution == 0
-        if repeat and "steps_per_epoch" not in keras_fit:
+        if batches % self.model_.steps_per_execution == 0:
             keras_fit = {"steps_per_epoch": batches, **keras_fit}
         train_data = make_dataset(
             X,
