@@ -29,15 +29,20 @@ _TYPE_NAMES = {
 }
 #: More dimensions than any real IDX file has; a larger count is a corrupt header.
 MAX_NDIM = 16
-#: Default cap on the number of values ``read_idx`` allocates (one byte each):
-#: 2**28 = 268,435,456 values, 256 MiB, about 5.7 times the largest official
-#: Fashion-MNIST file (60,000 x 28 x 28 = 47,040,000 values). Pass ``max_values``
-#: to raise it.
+#: Default cap on the values ``read_idx`` allocates (see its ``max_values``).
 MAX_VALUES = 2**28
 #: DEFLATE cannot compress better than about 1032:1, so a gzip file of ``s`` bytes
 #: never holds more than ``1032 * s`` bytes; a header claiming more is corrupt.
 _MAX_DEFLATE_RATIO = 1032
 _GZIP_MAGIC = b"\x1f\x8b"
+#: What a path that is not a regular file is, for the error message.
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def read_idx(path, *, max_values=MAX_VALUES):
@@ -69,14 +74,12 @@ def read_idx(path, *, max_values=MAX_VALUES):
     Raises
     ------
     ValueError
-        If ``max_values`` is not a non-negative integer; if the path is not a
-        regular file (a folder, a FIFO, a device); if the file is empty, not
-        gzip-compressed, corrupt or truncated, has a wrong magic number, a type
-        other than unsigned bytes (0x08), more than ``MAX_NDIM`` dimensions, a
-        header declaring more values than the file can hold or than
-        ``max_values``, or data after the declared values; or if the memory for
-        the declared values cannot be allocated. The message names the file and
-        the problem.
+        If ``max_values`` is not a non-negative integer, or the file is not a
+        regular file, is empty, not gzip-compressed, corrupt, truncated, has
+        trailing data, a wrong magic number, a type other than unsigned bytes
+        (0x08), more than ``MAX_NDIM`` dimensions or too many values for the
+        file or ``max_values``, or its values cannot be allocated. The message
+        names the file and the problem.
     OSError
         If the file cannot be opened (missing, not readable).
 
@@ -118,11 +121,7 @@ def read_idx(path, *, max_values=MAX_VALUES):
 
 
 def read_idx_shape(path, *, max_values=MAX_VALUES):
-    """The shape declared in the header of ``path``, checked as ``read_idx`` does.
-
-    Only the header is read and nothing is allocated for the values: the
-    Fashion-MNIST loader compares the image and label counts with it first.
-    """
+    """The shape in the header of ``path``, checked as ``read_idx`` does."""
     return _read(os.fspath(path), _check_max_values(max_values), header_only=True)
 
 
@@ -164,19 +163,19 @@ def _check_max_values(max_values):
 
 
 def _open_regular_file(path):
-    """``path`` opened for binary reading; a ``ValueError`` unless a regular file.
-
-    It is opened without blocking and checked on the open descriptor, so a FIFO
-    neither blocks the open nor can be put in the file's place after the check.
-    """
+    """``path`` opened for binary reading; a ``ValueError`` unless a regular file
+    (see read_idx's Notes)."""
     nonblocking = getattr(os, "O_NONBLOCK", 0)
     descriptor = os.open(path, os.O_RDONLY | nonblocking | getattr(os, "O_BINARY", 0))
     try:
         mode = os.fstat(descriptor).st_mode
         if not stat.S_ISREG(mode):
+            kind = next(
+                (k for test, k in _FILE_KINDS if test(mode)), "not a regular file"
+            )
             raise _error(
                 path,
-                f"not a regular file (it is {_file_kind(mode)}); expected a "
+                f"not a regular file (it is {kind}); expected a "
                 "gzip-compressed IDX file",
             )
         if nonblocking:
@@ -185,19 +184,6 @@ def _open_regular_file(path):
     except BaseException:
         os.close(descriptor)
         raise
-
-
-def _file_kind(mode):
-    for test, kind in (
-        (stat.S_ISDIR, "a folder"),
-        (stat.S_ISFIFO, "a FIFO (named pipe)"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    ):
-        if test(mode):
-            return kind
-    return "not a regular file"
 
 
 def _read_header(stream, path, compressed_size, max_values):
@@ -280,12 +266,7 @@ def _read_values(stream, path, shape):
             f"trailing data after the {total:,} values the header declares "
             f"(shape {shape})",
         )
-    try:
-        return data.reshape(shape)
-    except (MemoryError, ValueError) as exc:
-        raise _error(
-            path, f"cannot give the values the header's shape {shape} ({exc})"
-        ) from None
+    return data.reshape(shape)  # a view: ``data`` holds exactly prod(shape)
 
 
 def _error(path, problem):
