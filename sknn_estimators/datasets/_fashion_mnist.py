@@ -126,12 +126,9 @@ def load_fashion_mnist(
        files, ``~/.keras/datasets/fashion-mnist`` (``$KERAS_HOME/datasets/
        fashion-mnist`` first when ``KERAS_HOME`` is set); it is only read.
 
-    With ``download=True``, missing files are downloaded into ``<data
-    folder>/fashion-mnist`` and each is checked against its published SHA-256
-    before it is given its name, so an interrupted or corrupt
-    download never leaves a file that looks complete. Nothing is downloaded by
-    default: the command line's ``--download`` and this function agree. The
-    data are 784 integer pixels 0 (background) to 255, of 10 classes.
+    Nothing is downloaded by default (as the command line without
+    ``--download``); with ``download=True`` missing files are downloaded into
+    ``<data folder>/fashion-mnist`` and verified (see Notes).
 
     Parameters
     ----------
@@ -141,15 +138,11 @@ def load_fashion_mnist(
         test files (``t10k-images-idx3-ubyte.gz``, ``t10k-labels-idx1-ubyte.gz``)
         or both, training images first.
     data_home : str or path-like, default=None
-        Folder holding the files, directly or in a ``fashion-mnist``
-        sub-folder, and receiving downloads (in ``fashion-mnist``). ``None``
-        uses ``$SKNN_ESTIMATORS_DATA``, else ``~/sknn_estimators_data``, and
-        also reads Keras' cache.
+        Folder holding the files and receiving downloads, searched as above;
+        ``None`` also reads Keras' cache.
     download : bool, default=False
-        Download the missing files (about 30 MB). When False, or when the
-        download fails (no network), a :class:`DatasetNotFoundError` (a
-        ``FileNotFoundError``) lists the missing files, the folders searched,
-        each failed download and how to place the files by hand.
+        Download the missing files (about 30 MB); otherwise, or when the
+        download fails, missing files raise :class:`DatasetNotFoundError`.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
     as_frame : bool, default=False
@@ -176,9 +169,8 @@ def load_fashion_mnist(
         target : {ndarray, Series} of shape (n_samples,)
             The labels, int64 from 0 to 9.
         target_names : ndarray of shape (10,)
-            The class names, ``target_names[label]``: "T-shirt/top", "Trouser",
-            "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-            "Ankle boot".
+            The class names, ``target_names[label]``, from
+            ``FASHION_MNIST_CLASSES``: "T-shirt/top", "Trouser", ..., "Ankle boot".
         feature_names : list of str
             ``"pixel_<row>_<column>"``, row and column from 0 to 27, in the
             order of ``data``'s columns: ``"pixel_0_0"``, ``"pixel_0_1"``, ...,
@@ -196,9 +188,9 @@ def load_fashion_mnist(
     Raises
     ------
     DatasetNotFoundError
-        If files are missing and were not, or could not be, downloaded; a
-        ``FileNotFoundError`` whose attributes ``missing_files``,
-        ``searched_folders`` and ``failed_downloads`` say what happened.
+        If files are missing and were not, or could not be, downloaded: a
+        ``FileNotFoundError`` whose message says how to place them by hand and
+        whose attributes say what happened.
     ValueError
         If a parameter is invalid, or a file is not a regular file, corrupt or
         inconsistent: a header declaring another shape, counts of images and
@@ -226,13 +218,12 @@ def load_fashion_mnist(
     header checks of :func:`read_idx` catch damage.
 
     Downloads go through `pooch <https://www.fatiando.org/pooch>`_'s
-    ``retrieve`` to ``<data folder>/fashion-mnist``, through a temporary file
-    moved into place once complete and verified (SHA-256). The server must
-    answer within 60 seconds (``DOWNLOAD_TIMEOUT``). The base URLs are in
-    ``FASHION_MNIST_URLS``; the environment variable
-    ``SKNN_ESTIMATORS_FASHION_MNIST_URL`` replaces them with one base URL (a
-    mirror, or a ``file://`` folder). A progress bar is shown when the standard
-    error is a terminal. TensorFlow is never imported.
+    ``retrieve``: a temporary file is given its name only once complete and
+    checked against its published SHA-256. The server must answer within 60
+    seconds (``DOWNLOAD_TIMEOUT``). The base URLs are in ``FASHION_MNIST_URLS``;
+    the environment variable ``SKNN_ESTIMATORS_FASHION_MNIST_URL`` replaces
+    them with one base URL (a mirror, or a ``file://`` folder). A progress bar
+    is shown when the standard error is a terminal. TensorFlow is never imported.
 
     Examples
     --------
@@ -342,14 +333,15 @@ def load_fashion_mnist(
 
 
 def _search_folders(home, *, with_keras):
-    folders = [home]
+    folders = [os.path.join(home, FASHION_MNIST_FOLDER), home]
     if with_keras:
-        keras_home = os.environ.get("KERAS_HOME")
-        folders += [os.path.join(keras_home, "datasets")] if keras_home else []
-        folders.append(os.path.join(os.path.expanduser("~"), ".keras", "datasets"))
-    folders = [os.path.join(home, FASHION_MNIST_FOLDER), home] + [
-        os.path.join(folder, FASHION_MNIST_FOLDER) for folder in folders[1:]
-    ]
+        user_keras = os.path.join(os.path.expanduser("~"), ".keras")
+        keras_homes = (os.environ.get("KERAS_HOME"), user_keras)
+        folders += [
+            os.path.join(keras_home, "datasets", FASHION_MNIST_FOLDER)
+            for keras_home in keras_homes
+            if keras_home
+        ]
     unique = {}
     for folder in folders:
         unique.setdefault(os.path.abspath(folder), folder)
