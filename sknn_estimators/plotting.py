@@ -4,8 +4,7 @@ Each function draws with matplotlib and returns the :class:`matplotlib.figure.Fi
 it drew on (a new one from ``matplotlib.pyplot`` unless axes are given); close it
 with ``matplotlib.pyplot.close(fig)`` when done. matplotlib is imported inside the
 functions, so ``import sknn_estimators.plotting`` imports neither matplotlib nor
-TensorFlow. The functions work with any backend, including the non-interactive
-"Agg" backend that the command line uses.
+TensorFlow.
 """
 
 import math
@@ -162,8 +161,7 @@ def plot_confusion_matrix(
     -------
     fig : matplotlib.figure.Figure
         The figure: ``fig.axes[0]`` is the matrix, ``fig.axes[1]`` its colour
-        bar. For scikit-learn's display object itself, use
-        :class:`~sklearn.metrics.ConfusionMatrixDisplay` directly.
+        bar.
 
     See Also
     --------
@@ -317,7 +315,6 @@ def plot_predictions(
     return fig
 
 
-# ------------------------------------------------------------------ helpers
 def _history_of(source):
     """The per-epoch values of ``source`` as a dict of str to list of float."""
     if hasattr(source, "steps") and hasattr(source, "named_steps"):
@@ -344,12 +341,13 @@ def _history_of(source):
             f"values; got {type(source).__name__}."
         )
     keys = ("accuracy", "val_accuracy", "loss", "val_loss")
-    if not any(history.get(key) is not None for key in keys):
+    curves = {key: history[key] for key in keys if history.get(key) is not None}
+    if not curves:
         raise ValueError(
             "The history holds none of 'loss', 'accuracy', 'val_loss', "
             f"'val_accuracy'; its keys are {sorted(history)}."
         )
-    return {key: history[key] for key in keys if history.get(key) is not None}
+    return curves
 
 
 def _as_images(images, image_shape):

@@ -1,9 +1,7 @@
 """The estimators of the commands: made from ``sknn_estimators.PRESETS``,
-checked before training, fitted and saved.
-
-Nothing here switches on an estimator's type: what differs between
-estimators is asked of the estimator itself (its parameters, the arguments of
-its ``fit``, whether it has ``save``).
+checked before training, fitted and saved. What differs between estimators is
+asked of the estimator (its parameters, its ``fit``'s arguments, its ``save``),
+never decided by its type.
 """
 
 import inspect

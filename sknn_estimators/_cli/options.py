@@ -1,11 +1,5 @@
-"""The options several commands share, each declared once as a parent parser.
-
-A command lists the parents it takes (``parents=[options.out(...), ...]``);
-argparse copies their options, with their types, defaults and help, into the
-command's parser. Every command's parser takes :func:`debug` (see
-``parser.CommandParser``); the commands that train a preset take
-:func:`training`.
-"""
+"""The options several commands share, each declared once as a parent parser
+that a command lists in its ``parents``."""
 
 import argparse
 import textwrap
