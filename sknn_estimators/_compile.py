@@ -48,9 +48,7 @@ def _named_to_class(keras, kind, item):
         "metrics": keras.metrics.get,
     }[kind]
     found = getter(item)  # Keras' own "Could not interpret ..." ValueError
-    if inspect.isfunction(found):
-        return found
-    return type(found)
+    return found if inspect.isfunction(found) else type(found)
 
 
 def _build(item, routed, inherited, *, copy_instances):
@@ -68,9 +66,7 @@ def _build(item, routed, inherited, *, copy_instances):
             )
             for key in keys
         }
-        if isinstance(item, dict):
-            return made
-        return type(item)(made[i] for i in range(len(item)))
+        return made if isinstance(item, dict) else type(item)(made.values())
     if inspect.isclass(item):
         arguments = {
             name: _build(

@@ -61,23 +61,17 @@ def set_config(onnxruntime_predict=None, reuse_compiled=None):
     >>> get_config()["onnxruntime_predict"]
     False
     """
-    config = get_config()
-    if onnxruntime_predict is not None:
-        if not isinstance(onnxruntime_predict, bool):
-            raise TypeError(
-                "onnxruntime_predict must be True or False; got "
-                f"{onnxruntime_predict!r}."
-            )
-        if onnxruntime_predict:
+    changes = {
+        "onnxruntime_predict": onnxruntime_predict,
+        "reuse_compiled": reuse_compiled,
+    }
+    changes = {name: value for name, value in changes.items() if value is not None}
+    for name, value in changes.items():
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} must be True or False; got {value!r}.")
+        if name == "onnxruntime_predict" and value:
             _require_onnx_extra()
-        config["onnxruntime_predict"] = onnxruntime_predict
-    if reuse_compiled is not None:
-        if not isinstance(reuse_compiled, bool):
-            raise TypeError(
-                f"reuse_compiled must be True or False; got {reuse_compiled!r}."
-            )
-        config["reuse_compiled"] = reuse_compiled
-    _LOCAL.config = config
+    _LOCAL.config = {**get_config(), **changes}
 
 
 @contextlib.contextmanager
@@ -107,7 +101,6 @@ def config_context(*, onnxruntime_predict=None, reuse_compiled=None):
 
 
 def _require_onnx_extra():
-    """Raise ImportError naming the extra unless ONNX Runtime can be used."""
     missing = [
         name
         for name in ("onnxruntime", "onnx", "tf2onnx")

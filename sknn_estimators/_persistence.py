@@ -1,11 +1,11 @@
 """Saving and loading fitted estimators without pickle.
 
-A saved estimator is one zip file holding
-
-- ``estimator.json``: the format name and version, the package version, the
-  estimator's class, its constructor parameters and its fitted attributes, as
-  typed JSON (arrays keep their dtype and shape);
-- ``model.keras``: the Keras model in Keras' own format.
+A saved estimator is one zip file holding ``estimator.json`` (the format name
+and version, the package version, the estimator's class, its constructor
+parameters and its fitted attributes, as typed JSON: arrays keep their dtype and
+shape) and ``model.keras`` (the Keras model in Keras' own format). Writes are
+atomic: the file is written under a temporary name in the same folder, flushed
+to disk, then renamed over the target.
 
 Nothing in the file is executed on loading, and loading a hostile file ends in
 one ``ValueError`` naming it, within bounded memory: the zip's directory is
@@ -19,15 +19,10 @@ to a temporary file and loaded under Keras' safe-mode scope, which
 ``keras.config.enable_unsafe_deserialization()`` cannot switch off; last, the
 fitted attributes are checked against the model.
 
-What each class saves, and how it is checked, is declared here
-(:data:`SCHEMAS`); an estimator only hands over its state
-(``_saved_state()``: parameters, fitted attributes and the Keras model) and
-takes it back (``_from_saved_state``). This module imports no estimator
-module: :func:`load_model` finds a class by the module path its schema names.
-
-Writes are atomic: the file is written under a
-temporary name in the same folder, flushed to disk, then renamed over the
-target, so a crash or a kill during ``save`` leaves the previous file as it was.
+What each class saves, and how it is checked, is declared here (:data:`SCHEMAS`);
+an estimator only hands over its state (``_saved_state()``) and takes it back
+(``_from_saved_state``). :func:`load_model` finds a class by the module path its
+schema names, so this module imports no estimator module.
 """
 
 import contextlib

@@ -61,27 +61,11 @@ class Preset:
         return self.estimator(**{**self.params, **params})
 
 
-def _registry(*presets):
-    names = [preset.name for preset in presets]
-    duplicated = sorted({name for name in names if names.count(name) > 1})
-    if duplicated:  # pragma: no cover - a mistake in the table below
-        raise RuntimeError(f"Preset names used twice: {duplicated}.")
-    return types.MappingProxyType({preset.name: preset for preset in presets})
-
-
 def _preset(name, estimator, params, description):
     return Preset(name, estimator, types.MappingProxyType(dict(params)), description)
 
 
-#: Every named configuration, by name: read-only mapping of name to
-#: :class:`Preset`. "cnn" is the tutorial's network; "cnn-regularised" adds
-#: dropout, batch normalisation after pooling, SGD with weight decay and a
-#: cosine schedule, chosen on validation parts of the training folds (``python
-#: -m benchmarks.cross_validate --search``, benchmarks/results/cv_search.md)
-#: and scored by 5-fold cross-validation (``python -m benchmarks.cross_validate``,
-#: benchmarks/results/cross_validation.md); "deep", "fashion" and "small" are
-#: the MLPClassifier presets (:class:`DeepMLPClassifier` and its siblings).
-PRESETS = _registry(
+_PRESET_LIST = (
     _preset(
         "cnn",
         FashionCNNClassifier,
@@ -118,6 +102,16 @@ PRESETS = _registry(
         for spec in MLP_PRESET_TABLE
     ),
 )
+
+#: Every named configuration, by name: read-only mapping of name to
+#: :class:`Preset`. "cnn" is the tutorial's network; "cnn-regularised" adds
+#: dropout, batch normalisation after pooling, SGD with weight decay and a
+#: cosine schedule, chosen on validation parts of the training folds (``python
+#: -m benchmarks.cross_validate --search``, benchmarks/results/cv_search.md)
+#: and scored by 5-fold cross-validation (``python -m benchmarks.cross_validate``,
+#: benchmarks/results/cross_validation.md); "deep", "fashion" and "small" are
+#: the MLPClassifier presets (:class:`DeepMLPClassifier` and its siblings).
+PRESETS = types.MappingProxyType({preset.name: preset for preset in _PRESET_LIST})
 
 
 def describe_presets():

@@ -157,8 +157,7 @@ run_eagerly, epochs, precision, **kwargs
                 f"output_layer={self.output_layer!r} names no layer of the model; "
                 f"its layers are {names}."
             ) from None
-        keras = import_keras()
-        return keras.Model(self.model_.inputs, layer.output)
+        return import_keras().Model(self.model_.inputs, layer.output)
 
     def transform(self, X):
         """The model's (or ``output_layer``'s) outputs for ``X``.

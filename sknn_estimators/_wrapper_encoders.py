@@ -114,12 +114,8 @@ class ClassifierLabelEncoder(TransformerMixin, BaseEstimator):
 
     def get_metadata(self):
         """The attributes the estimator takes over (and ``meta`` shows)."""
-        return {
-            "classes_": self.classes_,
-            "n_classes_": self.n_classes_,
-            "n_outputs_": self.n_outputs_,
-            "n_outputs_expected_": self.n_outputs_expected_,
-        }
+        names = ("classes_", "n_classes_", "n_outputs_", "n_outputs_expected_")
+        return {name: getattr(self, name) for name in names}
 
 
 class RegressorTargetEncoder(TransformerMixin, BaseEstimator):
@@ -143,7 +139,5 @@ class RegressorTargetEncoder(TransformerMixin, BaseEstimator):
 
     def get_metadata(self):
         """The attributes the estimator takes over (and ``meta`` shows)."""
-        return {
-            "n_outputs_": self.n_outputs_,
-            "n_outputs_expected_": self.n_outputs_expected_,
-        }
+        names = ("n_outputs_", "n_outputs_expected_")
+        return {name: getattr(self, name) for name in names}
