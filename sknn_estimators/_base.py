@@ -522,12 +522,15 @@ class BaseWrapper(BaseEstimator):
         if incremental and continuing:
             # A new shuffle order for each call, still fixed by random_state.
             shuffle_seed = (shuffle_seed + self.current_epoch) % _MAX_SEED
-        # One repeated dataset keeps one iterator for all epochs, where the
-        # epoch is whole calls of the training function (Keras runs every
-        # call's steps_per_execution steps, past an epoch's end). Its shuffled
-        # orders differ from those of one iterator per epoch.
+        # One repeated tf.data dataset keeps one iterator for all epochs,
+        # where the epoch is whole calls of the training function (Keras runs
+        # every call's steps_per_execution steps, past an epoch's end). Its
+        # shuffled orders differ from those of one iterator per epoch.
         keras_fit = options.get("keras_fit", {})
-        if batches % self.model_.steps_per_execution == 0:
+        if (
+            batches % self.model_.steps_per_execution == 0
+            and keras.backend.backend() == "tensorflow"
+        ):
             keras_fit = {"steps_per_epoch": batches, **keras_fit}
         train_data = make_dataset(
             X,

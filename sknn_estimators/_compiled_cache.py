@@ -35,6 +35,8 @@ import sys
 import threading
 import weakref
 
+from sknn_estimators._keras_runtime import serializing_without_tensorflow
+
 #: How many idle compiled models are kept, least recently used dropped first.
 MAX_IDLE_MODELS = 8
 
@@ -52,8 +54,9 @@ def structure_key(model, signature):
     if getattr(model, "run_eagerly", False) or not model.compiled:
         return None
     try:
-        config = model.get_config()
-        compile_config = model.get_compile_config()
+        with serializing_without_tensorflow():
+            config = model.get_config()
+            compile_config = model.get_compile_config()
     except (NotImplementedError, TypeError, AttributeError):
         return None
     if config is None or compile_config is None:

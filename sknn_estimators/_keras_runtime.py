@@ -9,6 +9,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 
 import numpy as np
 
@@ -45,7 +46,12 @@ PIPELINE_DEPTH = 2
 
 
 def import_keras():
-    """Import Keras with the TensorFlow backend, quietly, and return the module.
+    """Import Keras, quietly, and return the module.
+
+    Keras runs on the backend its own configuration names (``KERAS_BACKEND``,
+    else ``~/.keras/keras.json``, else TensorFlow): TensorFlow, JAX or
+    PyTorch. TensorFlow's start-up notices are filtered out (see
+    :func:`_import_keras_quietly`).
 
     TensorFlow sizes its thread pools once, when its runtime starts. Where
     ``OMP_NUM_THREADS`` is set (joblib's loky workers and Dask workers set it to
@@ -55,23 +61,14 @@ def import_keras():
     """
     show_log = _tensorflow_log_wanted()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     threads = os.environ.get("OMP_NUM_THREADS", "")
     if threads.isdigit() and int(threads) > 0:
         os.environ.setdefault("TF_NUM_INTRAOP_THREADS", threads)
         os.environ.setdefault("TF_NUM_INTEROP_THREADS", threads)
     if not show_log:
-        _import_tensorflow_quietly()
+        _import_keras_quietly()
     import keras
 
-    backend = keras.backend.backend()
-    if backend != "tensorflow":
-        raise ImportError(
-            "sknn_estimators' Keras estimators need Keras' TensorFlow backend, but "
-            f"Keras is configured with the {backend!r} backend (KERAS_BACKEND or "
-            "~/.keras/keras.json). Set KERAS_BACKEND=tensorflow before Keras is "
-            "first imported."
-        )
     return keras
 
 
@@ -82,7 +79,7 @@ TF_LOG_ENV = "SKNN_ESTIMATORS_TF_LOG"
 #: loads them. They are logged during the libraries' static initialisation,
 #: before TensorFlow reads ``TF_CPP_MIN_LOG_LEVEL`` and before absl's logging is
 #: initialised, and no environment variable reaches them (see
-#: :func:`_import_tensorflow_quietly`).
+#: :func:`_import_keras_quietly`).
 _STARTUP_NOTICES = re.compile(
     r"All log messages before absl::InitializeLog\(\) is called"
     r"|port\.cc:\d+\] oneDNN custom operations are on"
@@ -101,8 +98,9 @@ def _tensorflow_log_wanted():
     )
 
 
-def _import_tensorflow_quietly():
-    """``import tensorflow`` without its start-up notices.
+def _import_keras_quietly():
+    """``import keras`` without TensorFlow's start-up notices (Keras imports
+    TensorFlow when that is its backend).
 
     TensorFlow 2.21 prints, on every import, absl's "All log messages before
     absl::InitializeLog() is called are written to STDERR", the oneDNN notice
@@ -112,25 +110,25 @@ def _import_tensorflow_quietly():
     initialisation; ``TF_CPP_MIN_LOG_LEVEL``, ``TF_CPP_MAX_VLOG_LEVEL``,
     ``TF_CPP_VMODULE``, ``GLOG_minloglevel`` and ``TF_ENABLE_ONEDNN_OPTS=1``
     leave them in place, and the libraries read no absl setting from the
-    environment. So only while TensorFlow's own import runs (no user code),
+    environment. So only while Keras' own import runs (no user code),
     file descriptor 2 goes to a temporary file; afterwards every captured
     line except those notices is written back to it, so warnings and errors
-    from the import still show. Nothing happens when TensorFlow is already
+    from the import still show. Nothing happens when Keras is already
     imported, or when stderr has no file descriptor.
     """
-    if "tensorflow" in sys.modules:
+    if "keras" in sys.modules:
         return
     try:
         sys.stderr.flush()
         saved = os.dup(2)
     except (AttributeError, OSError, ValueError):
-        import tensorflow  # noqa: F401
+        import keras  # noqa: F401
 
         return
     with tempfile.TemporaryFile() as capture:
         try:
             os.dup2(capture.fileno(), 2)
-            import tensorflow  # noqa: F401
+            import keras  # noqa: F401
         finally:
             sys.stderr.flush()
             os.dup2(saved, 2)
@@ -160,7 +158,9 @@ def make_dataset(
     tuned=False,
     repeat=False,
 ):
-    """Batches of ``(X, y[, sample_weight])`` as a ``tf.data.Dataset``.
+    """Batches of ``(X, y[, sample_weight])`` as a ``tf.data.Dataset`` (a
+    Keras ``PyDataset`` on the JAX and PyTorch backends, with the same batches:
+    :class:`~sknn_estimators._jax_torch_runtime.ArrayBatches`).
 
     ``y`` is one array, or a list, tuple or dict of arrays for a Keras model
     with several outputs (a list becomes a tuple); so is ``X`` for a model
@@ -187,8 +187,6 @@ def make_dataset(
     integer images (uint8, a memmap) stay in their own dtype, and on disk,
     until a batch needs them.
     """
-    import tensorflow as tf
-
     x_leaves, pack_x = target_leaves(X)
     y_leaves, pack_y = target_leaves(y)
     arrays = tuple(
@@ -198,10 +196,7 @@ def make_dataset(
     )
     n_x, n_y = len(x_leaves), len(y_leaves)
     x_dtypes = [np.dtype(a.dtype if x_dtype is None else x_dtype) for a in x_leaves]
-    dtypes = (
-        *(tf.as_dtype(d) for d in x_dtypes),
-        *(tf.as_dtype(a.dtype) for a in arrays[n_x:]),
-    )
+    n_samples = arrays[0].shape[0]
 
     def take(batch_indices):
         batch = [a[batch_indices] for a in arrays]
@@ -212,15 +207,35 @@ def make_dataset(
             batch[-1] = _normalised_weights(batch[-1])
         return tuple(batch)
 
-    def gather(batch_indices):
-        batch = tf.numpy_function(take, [batch_indices], dtypes, stateful=False)
-        for tensor, array in zip(batch, arrays, strict=True):
-            tensor.set_shape((None, *array.shape[1:]))
+    def pack(batch):
         x = batch[0] if pack_x is None else pack_x(batch[:n_x])
         y_part = batch[n_x] if pack_y is None else pack_y(batch[n_x : n_x + n_y])
         return (x, y_part, *batch[n_x + n_y :])
 
-    n_samples = arrays[0].shape[0]
+    if import_keras().backend.backend() != "tensorflow":
+        from sknn_estimators._jax_torch_runtime import ArrayBatches
+
+        return ArrayBatches(
+            lambda indices: pack(take(indices)),
+            n_samples,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+        )
+
+    import tensorflow as tf
+
+    dtypes = (
+        *(tf.as_dtype(d) for d in x_dtypes),
+        *(tf.as_dtype(a.dtype) for a in arrays[n_x:]),
+    )
+
+    def gather(batch_indices):
+        batch = tf.numpy_function(take, [batch_indices], dtypes, stateful=False)
+        for tensor, array in zip(batch, arrays, strict=True):
+            tensor.set_shape((None, *array.shape[1:]))
+        return pack(batch)
+
     indices = tf.data.Dataset.range(n_samples)
     if shuffle:
         indices = indices.shuffle(n_samples, seed=seed, reshuffle_each_iteration=True)
@@ -306,6 +321,9 @@ def set_steps_per_execution(model, batches_per_epoch, epochs, *, ours):
     (never below 1; never raised), and further to a divisor of the epoch
     where one is at least half as large.
     """
+    if import_keras().backend.backend() == "torch":
+        model.steps_per_execution = 1  # Keras' only value on PyTorch
+        return
     if (
         ours
         and batches_per_epoch <= WHOLE_EPOCH_BATCHES
@@ -338,9 +356,7 @@ def floatx_scope(keras, floatx):
 def bfloat16_supported():
     """Whether this machine computes bfloat16 natively (a GPU, or a CPU with
     AVX512-BF16 or AMX); elsewhere ``mixed_bfloat16`` would be slower, not faster."""
-    import tensorflow as tf
-
-    if tf.config.list_physical_devices("GPU"):
+    if accelerator_present():
         return True
     try:
         with open("/proc/cpuinfo", encoding="ascii", errors="replace") as file:
@@ -348,6 +364,22 @@ def bfloat16_supported():
     except OSError:
         return False
     return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
+def accelerator_present():
+    """Whether Keras' backend sees a GPU (or another accelerator)."""
+    backend = import_keras().backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return bool(tf.config.list_physical_devices("GPU"))
+    if backend == "jax":
+        import jax
+
+        return jax.default_backend() != "cpu"
+    import torch
+
+    return torch.cuda.is_available()
 
 
 class InterruptFlag:
@@ -478,8 +510,13 @@ def make_predict_function(model):
     milliseconds of ``model.predict``'s per-call set-up. The concrete function
     is traced here, once, and called directly afterwards. A ``Sequential``
     model runs its layers in the order of :func:`inference_layers` (same
-    outputs, activations after pooling).
+    outputs, activations after pooling). On JAX and PyTorch, see
+    :func:`sknn_estimators._jax_torch_runtime.make_predict_function`.
     """
+    if import_keras().backend.backend() != "tensorflow":
+        from sknn_estimators._jax_torch_runtime import make_predict_function
+
+        return make_predict_function(model)
     import tensorflow as tf
 
     if len(model.inputs) != 1:  # several inputs: traced per input structure
@@ -513,9 +550,15 @@ def predict_in_batches(predict_function, X, batch_size=PREDICT_BATCH_SIZE, dtype
     batch of several rows is padded with copies of its last row to a whole
     number of :data:`ROW_BLOCK` rows, and a lone row is computed as a batch of
     two copies of it (a one-row batch takes yet another path, matrix-vector
-    products). The copies' outputs are dropped.
+    products). The copies' outputs are dropped. (On JAX this also keeps the
+    compiled shapes few.)
     """
-    import tensorflow as tf
+    if import_keras().backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        to_tensor = tf.convert_to_tensor
+    else:
+        to_tensor = np.asarray  # the backend's predict function converts
 
     def tensor(rows, n_rows):
         if hasattr(rows, "toarray"):
@@ -524,13 +567,13 @@ def predict_in_batches(predict_function, X, batch_size=PREDICT_BATCH_SIZE, dtype
             rows = rows.astype(dtype, copy=False)
         if n_rows > rows.shape[0]:
             rows = np.concatenate([rows, np.repeat(rows[-1:], n_rows - len(rows), 0)])
-        return tf.convert_to_tensor(rows)
+        return to_tensor(rows)
 
     def run(rows):
         n = target_leaves(rows)[0][0].shape[0]
         n_rows = 2 if n == 1 else -(-n // ROW_BLOCK) * ROW_BLOCK
         output = predict_function(map_targets(lambda a: tensor(a, n_rows), rows))
-        return map_targets(lambda t: t[:n].numpy(), output)
+        return map_targets(lambda t: np.asarray(t)[:n], output)
 
     n_samples = target_leaves(X)[0][0].shape[0]
     if n_samples <= batch_size:
@@ -545,13 +588,52 @@ def predict_in_batches(predict_function, X, batch_size=PREDICT_BATCH_SIZE, dtype
     return arrays[0] if pack is None else pack(arrays)
 
 
+_SERIALIZING = threading.Lock()
+_serializing = 0
+
+
+@contextlib.contextmanager
+def serializing_without_tensorflow():
+    """A block in which Keras' serialization does not import TensorFlow.
+
+    Keras asks whether TensorFlow is available (which imports it, where it is
+    installed, on every backend) only to recognise TensorFlow's objects
+    (``TensorShape``, ``DType``, ``TypeSpec``) in what it serializes. While
+    TensorFlow is not imported, none of those exist, so inside the block the
+    answer is "no" without the import: on JAX and PyTorch, a fit, a save or
+    a pickle then leaves TensorFlow unimported. Where TensorFlow is imported
+    (its backend, or the user's own code), nothing changes.
+    """
+    global _serializing
+    from keras.src.utils import module_utils
+
+    lazy = module_utils.tensorflow
+    with _SERIALIZING:
+        scoped = "tensorflow" not in sys.modules and lazy._available in (None, False)
+        if scoped:
+            _serializing += 1
+            lazy._available = False
+    try:
+        yield
+    finally:
+        if scoped:
+            with _SERIALIZING:
+                _serializing -= 1
+                if not _serializing:
+                    lazy._available = None  # asked (and imported) when needed
+
+
 def model_to_bytes(model):
     """The model in Keras' own ``.keras`` format (architecture, weights and
     optimizer state), as bytes."""
     import warnings
 
     import_keras()
-    with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        warnings.catch_warnings(),
+        serializing_without_tensorflow(),
+    ):
         # NumPy 2 warns about an __array__ without a copy keyword inside
         # Keras' saving code: Keras' to fix, nothing a user can act on.
         warnings.filterwarnings(
@@ -562,7 +644,40 @@ def model_to_bytes(model):
         path = os.path.join(folder, "model.keras")
         model.save(path)
         with open(path, "rb") as file:
-            return file.read()
+            data = file.read()
+    return _with_public_optimizer(data)
+
+
+#: The module under which Keras' PyTorch backend saves its optimizers
+#: (``keras.src.backend.torch.optimizers.torch_adam``).
+_BACKEND_OPTIMIZER = re.compile(r"keras\.src\.backend\.\w+\.optimizers\.\w+")
+
+
+def _with_public_optimizer(data):
+    """The ``.keras`` bytes ``data`` with an optimizer that Keras saved under
+    its backend's own module named as the public ``keras.optimizers`` class
+    instead, so that the file loads on every backend (each builds its own
+    class for that name); Keras would otherwise rebuild the PyTorch class
+    there. Files with a public optimizer are returned as they are."""
+    import io
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        config = json.loads(source.read("config.json"))
+        optimizer = (config.get("compile_config") or {}).get("optimizer")
+        module = optimizer.get("module") if isinstance(optimizer, dict) else None
+        if not isinstance(module, str) or not _BACKEND_OPTIMIZER.fullmatch(module):
+            return data
+        optimizer.update(module="keras.optimizers", registered_name=None)
+        portable = io.BytesIO()
+        with zipfile.ZipFile(portable, "w") as target:
+            for info in source.infolist():
+                content = source.read(info)
+                if info.filename == "config.json":
+                    content = json.dumps(config).encode("utf-8")
+                target.writestr(info, content)
+    return portable.getvalue()
 
 
 def model_from_bytes(data):
@@ -595,9 +710,11 @@ def tensorflow_random_state(seed):
     For plain Keras code beside the estimators (as in scikeras' benchmark
     tutorial); the estimators themselves need only ``random_state``, which
     touches no global generator. Python's and NumPy's states, and
-    TensorFlow's global seed (unset by default), are restored when the block
-    ends, so unseeded code after it draws new values. Determinism flags are
-    never touched.
+    TensorFlow's global seed (unset by default) or PyTorch's generator, are
+    restored when the block ends, so unseeded code after it draws new values.
+    Keras' own global ``SeedGenerator`` starts again from the seed. Determinism
+    flags are never touched. On JAX and PyTorch, TensorFlow is not imported
+    (``keras.utils.set_random_seed`` would import it where it is installed).
 
     Parameters
     ----------
@@ -617,16 +734,32 @@ def tensorflow_random_state(seed):
     """
     import random
 
-    keras = import_keras()  # which refuses any backend but TensorFlow's
-    import tensorflow as tf
-    from tensorflow.python.eager import context  # no public getter of the seed
-
+    keras = import_keras()
     python_state, numpy_state = random.getstate(), np.random.get_state()
-    tensorflow_seed = context.global_seed()
-    keras.utils.set_random_seed(seed)
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+        from tensorflow.python.eager import context  # no public getter of the seed
+
+        restore, backend_state = tf.random.set_seed, context.global_seed()
+        keras.utils.set_random_seed(seed)
+    else:
+        from keras.src.backend.common import global_state
+        from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
+
+        restore = backend_state = None
+        random.seed(seed)
+        np.random.seed(seed)
+        global_state.set_global_attribute(GLOBAL_SEED_GENERATOR, None)
+        if backend == "torch":
+            import torch
+
+            restore, backend_state = torch.set_rng_state, torch.get_rng_state()
+            torch.manual_seed(seed)
     try:
         yield
     finally:
         random.setstate(python_state)
         np.random.set_state(numpy_state)
-        tf.random.set_seed(tensorflow_seed)  # None: unseeded again
+        if restore is not None:
+            restore(backend_state)  # TensorFlow's None: unseeded again

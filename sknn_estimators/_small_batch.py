@@ -29,6 +29,7 @@ import weakref
 import numpy as np
 
 from sknn_estimators._config import get_config
+from sknn_estimators._keras_runtime import import_keras
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def small_batch_predict(estimator, X, reference):
     model = estimator.model_
     if (
         not get_config()["onnxruntime_predict"]
+        or import_keras().backend.backend() != "tensorflow"
         or not hasattr(X, "shape")
         or hasattr(X, "toarray")
         or not 0 < X.shape[0] <= SMALL_BATCH
