@@ -32,13 +32,38 @@ $(DOCS_STAMP): $(BIN)/python pyproject.toml
 docs: $(DOCS_STAMP)
 	$(SPHINXBUILD)
 
-## make test: create the venv, install the package with its dev and docs extras, lint,
-## run the tests, then build the documentation (warnings are errors)
-test: $(STAMP) $(DOCS_STAMP)
+JAX_STAMP := $(VENV)/.installed-jax
+$(JAX_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[jax]"
+	touch $(JAX_STAMP)
+
+#: The tests that run again under Keras' JAX and PyTorch backends: scikit-learn's
+#: common checks and the engine's core (docs/backends.rst).
+BACKEND_TESTS = tests/test_common.py tests/test_engine.py tests/test_compiled_cache.py
+
+## make test: create the venv, install the package with its dev, docs and jax extras,
+## lint, run the tests (on TensorFlow; then the common checks and the engine's core on
+## JAX), then build the documentation (warnings are errors)
+test: $(STAMP) $(DOCS_STAMP) $(JAX_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -p no:cacheprovider $(BACKEND_TESTS)
 	$(SPHINXBUILD)
+
+#: PyTorch for make test-torch: the CPU build that lies on this workplace's disk
+#: (a plain "torch" takes a CUDA build of several GB from PyPI).
+TORCH_REQUIREMENT ?= torch==2.13.0
+TORCH_STAMP := $(VENV)/.installed-torch
+$(TORCH_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet "$(TORCH_REQUIREMENT)" -e ".[torch]"
+	touch $(TORCH_STAMP)
+
+.PHONY: test-torch
+## make test-torch: the same backend tests under Keras' PyTorch backend (installs
+## the torch extra: $(TORCH_REQUIREMENT)); make test runs JAX's
+test-torch: $(STAMP) $(TORCH_STAMP)
+	KERAS_BACKEND=torch $(BIN)/python -m pytest -p no:cacheprovider $(BACKEND_TESTS)
 
 $(BASE_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .

@@ -9,38 +9,20 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from benchmarks.common import (
+    SMALL_FIT,
     Benchmark,
+    breast_cancer,
     growth_per_fit_mib,
     import_keras,
     notebook_cnn,
+    small_network,
 )
 
-EPOCHS, BATCH, HIDDEN, SEED = 20, 32, 32, 0
+EPOCHS, BATCH, HIDDEN, SEED = (
+    SMALL_FIT[k] for k in ("epochs", "batch", "hidden", "seed")
+)
 RATES = [1e-3, 3e-3, 1e-2, 3e-2]  # the 4 candidates; 5 folds
 CONTENDERS = ["ours", "mlp", "keras_wrapper", "scikeras", "keras"]
-
-
-def breast_cancer():
-    from sklearn.datasets import load_breast_cancer
-    from sklearn.preprocessing import StandardScaler
-
-    X, y = load_breast_cancer(return_X_y=True)
-    return StandardScaler().fit_transform(X).astype(np.float32), y
-
-
-def small_network(n_features, n_outputs=1, learning_rate=1e-3, compile=True):
-    keras = import_keras()
-    model = keras.Sequential(
-        [
-            keras.Input((n_features,)),
-            keras.layers.Dense(HIDDEN, activation="relu"),
-            keras.layers.Dense(n_outputs, activation="sigmoid"),
-        ]
-    )
-    if compile:
-        optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
-        model.compile(optimizer=optimizer, loss="binary_crossentropy")
-    return model
 
 
 class KerasLoop(ClassifierMixin, BaseEstimator):

@@ -181,6 +181,35 @@ def import_keras():
     return keras
 
 
+#: The small-fit benchmarks' network and training: a 30-32-1 network on
+#: ``load_breast_cancer``, 20 epochs of batch 32.
+SMALL_FIT = dict(epochs=20, batch=32, hidden=32, seed=0)
+
+
+def breast_cancer():
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_breast_cancer(return_X_y=True)
+    return StandardScaler().fit_transform(X).astype(np.float32), y
+
+
+def small_network(n_features, n_outputs=1, learning_rate=1e-3, compile=True):
+    """The small network of the small-fit benchmarks, in plain Keras."""
+    keras = import_keras()
+    model = keras.Sequential(
+        [
+            keras.Input((n_features,)),
+            keras.layers.Dense(SMALL_FIT["hidden"], activation="relu"),
+            keras.layers.Dense(n_outputs, activation="sigmoid"),
+        ]
+    )
+    if compile:
+        optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
+        model.compile(optimizer=optimizer, loss="binary_crossentropy")
+    return model
+
+
 def notebook_cnn(
     n_features, n_classes, *, flat=False, filters=(32, 64, 128), units=128
 ):

@@ -58,6 +58,7 @@ from sknn_estimators._keras_runtime import (
     InterruptFlag,
     bfloat16_supported,
     build_training_state,
+    float64_supported,
     floatx_scope,
     import_keras,
     make_dataset,
@@ -1030,6 +1031,13 @@ class BaseWrapper(BaseEstimator):
                 stacklevel=4,
             )
             precision = "float32"
+        elif precision == "float64" and not float64_supported():
+            raise ValueError(
+                "precision='float64' on Keras' JAX backend needs JAX's 64-bit "
+                "mode, which is off: set the environment variable "
+                "JAX_ENABLE_X64=1 before JAX is imported, or fit inside "
+                "`with jax.enable_x64(True):`. Or pass precision='float32'."
+            )
         self.precision_ = precision
         with _scoped_build(keras, seed, precision):
             model = self._build_model(keras, seed)

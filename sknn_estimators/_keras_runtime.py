@@ -366,6 +366,17 @@ def bfloat16_supported():
     return bool(flags & {"avx512_bf16", "amx_bf16"})
 
 
+def float64_supported():
+    """Whether Keras' backend computes in float64: JAX only in its 64-bit
+    mode (``JAX_ENABLE_X64=1`` or ``jax.enable_x64``), else it truncates
+    float64 to float32."""
+    if import_keras().backend.backend() != "jax":
+        return True
+    import jax
+
+    return bool(jax.config.jax_enable_x64)
+
+
 def accelerator_present():
     """Whether Keras' backend sees a GPU (or another accelerator)."""
     backend = import_keras().backend.backend()

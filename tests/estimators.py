@@ -4,6 +4,7 @@ A module of its own (not conftest), as imbalanced-learn keeps its testing
 utilities, so that tests import it explicitly.
 """
 
+import contextlib
 import importlib
 
 from sklearn.base import BaseEstimator
@@ -130,3 +131,17 @@ def exact_weight_config(estimator):
     if isinstance(estimator, BaseWrapper):
         return WRAPPER_EXACT_WEIGHT_PARAMS
     return None
+
+
+def float64_enabled():
+    """A block in which Keras' backend computes in float64, for the exact
+    weight checks' float64 configuration: JAX's 64-bit mode on JAX (off by
+    default; ``precision="float64"`` refuses to fit without it), nothing
+    elsewhere."""
+    import keras
+
+    if keras.backend.backend() != "jax":
+        return contextlib.nullcontext()
+    import jax
+
+    return jax.enable_x64(True)

@@ -13,13 +13,19 @@ weights give the same model as repeated rows, to float rounding. With
 mini-batches that cannot hold (the batches differ), so that check runs with
 one batch holding every sample, in float64 and without shuffling
 (``tests.estimators.KERAS_EXACT_WEIGHT_PARAMS``), where the equivalence holds
-mathematically; the user guide documents it.
+mathematically; the user guide documents it. On Keras' JAX backend, float64
+needs JAX's 64-bit mode, so that check runs inside ``jax.enable_x64``.
 """
 
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from tests.estimators import exact_weight_config, public_estimators, small_instance
+from tests.estimators import (
+    exact_weight_config,
+    float64_enabled,
+    public_estimators,
+    small_instance,
+)
 
 EXPECTED_FAILED_CHECKS = {}
 
@@ -40,5 +46,7 @@ def test_sklearn_compatible_estimator(estimator, check):
     name = getattr(check, "func", check).__name__
     config = exact_weight_config(estimator)
     if name in EXACT_WEIGHT_CHECKS and config is not None:
-        estimator = clone(estimator).set_params(**config)
-    check(estimator)
+        with float64_enabled():
+            check(clone(estimator).set_params(**config))
+    else:
+        check(estimator)

@@ -1,0 +1,95 @@
+"""One Keras backend's side of ``tests/test_backends.py``, run in a subprocess
+(Keras picks its backend once per process)::
+
+    KERAS_BACKEND=jax python -m tests.backend_roundtrip save FOLDER
+    KERAS_BACKEND=torch python -m tests.backend_roundtrip load FOLDER
+
+``save`` fits every public Keras estimator on the digits, checks on this
+backend that a seeded refit, a pickle and ``save``/``load_model`` give the
+same outputs, and saves each estimator with its outputs into FOLDER. ``load``
+loads the files the other backends saved there and compares their outputs.
+Both print one JSON report as the last line of stdout; ``save``'s says
+whether TensorFlow was imported.
+"""
+
+import json
+import pickle
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+
+from sknn_estimators import load_model
+from sknn_estimators.wrappers import BaseWrapper, KerasClassifier, KerasTransformer
+from tests.estimators import public_estimators, small_instance
+
+#: Fewer epochs than the common checks' settings: this compares outputs, it
+#: does not need a good model.
+EPOCHS = 2
+
+
+def keras_estimators():
+    return [cls for cls in public_estimators() if issubclass(cls, BaseWrapper)]
+
+
+def outputs(estimator, X):
+    if isinstance(estimator, KerasClassifier):
+        return estimator.predict_proba(X)
+    if isinstance(estimator, KerasTransformer):
+        return estimator.transform(X)
+    return estimator.predict(X)
+
+
+def data():
+    X, y = load_digits(return_X_y=True)
+    return (X[:300] / 16).astype(np.float32), y[:300]
+
+
+def save(folder, backend):
+    X, y = data()
+    report = {}
+    for cls in keras_estimators():
+        estimator = small_instance(cls).set_params(epochs=EPOCHS)
+        target = y if isinstance(estimator, KerasClassifier) else y / 9.0
+        estimator.fit(X, target)
+        expected = outputs(estimator, X)
+        path = folder / f"{backend}-{cls.__name__}.sknn"
+        estimator.save(path)
+        np.save(path.with_suffix(".npy"), expected)
+        report[cls.__name__] = {
+            "seeded_refit": np.array_equal(
+                outputs(clone(estimator).fit(X, target), X), expected
+            ),
+            "pickle": np.array_equal(
+                outputs(pickle.loads(pickle.dumps(estimator)), X), expected
+            ),
+            "save_load": np.array_equal(outputs(load_model(path), X), expected),
+        }
+    report["tensorflow_imported"] = "tensorflow" in sys.modules
+    return report
+
+
+def load(folder, backend):
+    X, _ = data()
+    report = {}
+    for path in sorted(folder.glob("*.sknn")):
+        if path.name.startswith(f"{backend}-"):
+            continue
+        try:
+            loaded = outputs(load_model(path), X)
+        except Exception as exc:  # reported, and the test shows it
+            report[path.stem] = f"{type(exc).__name__}: {exc}"
+        else:
+            expected = np.load(path.with_suffix(".npy"))
+            report[path.stem] = float(np.abs(loaded - expected).max())
+    return report
+
+
+if __name__ == "__main__":
+    import keras
+
+    action, folder = sys.argv[1], Path(sys.argv[2])
+    run = save if action == "save" else load
+    print(json.dumps(run(folder, keras.backend.backend())))

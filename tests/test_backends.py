@@ -1,0 +1,91 @@
+"""The estimators on each of Keras' backends: TensorFlow, JAX and PyTorch.
+
+The rest of the suite runs in-process on the backend the session was started
+with (``make test`` runs the core of it under JAX too; ``make test-torch``
+under PyTorch). These tests start one subprocess per installed backend
+(``tests/backend_roundtrip.py``): every public Keras estimator fits, refits
+identically from its seed, pickles and saves on each backend, JAX and
+PyTorch never import TensorFlow, and every file loads on every other backend
+with the same outputs to float32 rounding.
+"""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.backend_roundtrip import keras_estimators
+
+ROOT = Path(__file__).resolve().parents[1]
+BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+INSTALLED = [b for b, module in BACKENDS.items() if importlib.util.find_spec(module)]
+#: The outputs of one network on two backends differ by their kernels'
+#: float32 rounding (about 1e-7 here).
+TOLERANCE = 1e-5
+
+pytestmark = pytest.mark.slow
+
+
+def run(backend, action, folder):
+    env = {**os.environ, "KERAS_BACKEND": backend}
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(ROOT), env.get("PYTHONPATH")])
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.backend_roundtrip", action, str(folder)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """Each installed backend's report, its files saved in one folder."""
+    folder = tmp_path_factory.mktemp("backends")
+    return folder, {backend: run(backend, "save", folder) for backend in INSTALLED}
+
+
+def installed(backend):
+    if backend not in INSTALLED:
+        pytest.skip(f"Keras' {backend} backend is not installed")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_estimators_refit_pickle_and_save_on_each_backend(saved, backend):
+    installed(backend)
+    report = saved[1][backend]
+    names = [cls.__name__ for cls in keras_estimators()]
+    failed = {
+        name: check
+        for name in names
+        for check, passed in report[name].items()
+        if not passed
+    }
+    assert not failed, f"on {backend}: {failed}"
+    if backend != "tensorflow":
+        assert not report["tensorflow_imported"], f"{backend} imported TensorFlow"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_files_load_on_every_other_backend(saved, backend):
+    installed(backend)
+    folder = saved[0]
+    report = run(backend, "load", folder)
+    others = [b for b in INSTALLED if b != backend]
+    expected = {f"{b}-{cls.__name__}" for b in others for cls in keras_estimators()}
+    assert set(report) == expected
+    bad = {
+        name: diff
+        for name, diff in report.items()
+        if not isinstance(diff, float) or diff > TOLERANCE
+    }
+    assert not bad, f"loaded on {backend}: {bad}"
