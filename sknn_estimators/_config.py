@@ -42,7 +42,8 @@ def set_config(onnxruntime_predict=None, reuse_compiled=None):
         differ by up to 1e-5 depending on the size of the batch it comes in
         (scikit-learn's ``check_methods_subset_invariance`` asks for 1e-7, so
         this is off by default). Needs the ``onnx`` extra
-        (``pip install sknn-estimators[onnx]``). None leaves it unchanged.
+        (``pip install sknn-estimators[onnx]``); on Keras' TensorFlow backend
+        only (elsewhere it has no effect). None leaves it unchanged.
     reuse_compiled : bool, default=None
         Reuse the compiled model (and its traced training and prediction
         functions) of an estimator that is gone for a new fit of the same

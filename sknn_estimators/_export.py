@@ -68,16 +68,24 @@ def export(estimator, path, *, format="onnx", preprocessing=(), feature_names=No
         raise ValueError(
             f"format must be one of {', '.join(map(repr, FORMATS))}; got {format!r}."
         )
+    if format == "tf_saved_model" and import_keras().backend.backend() == "torch":
+        raise ValueError(
+            "format='tf_saved_model' exports from Keras' TensorFlow or JAX "
+            "backend; on its PyTorch backend, export format='onnx'."
+        )
     check_is_fitted(estimator)
     scale, offset, clip = _fold_affine(preprocessing, estimator.n_features_in_)
     model = serving_model(estimator, scale=scale, offset=offset, clip=clip)
     path = os.fspath(path)
     with warnings.catch_warnings():
         # Keras' tf2onnx patch for NumPy 2 reads np.object, which NumPy 2
-        # warns about: Keras' to fix, nothing a user can act on.
+        # warns about; on PyTorch, its tracer notes the Python values of
+        # Keras' own shape checks, fixed for the exported input shape. Keras'
+        # to fix, nothing a user can act on.
         warnings.filterwarnings(
             "ignore", message=r"In the future `np\.object`", category=FutureWarning
         )
+        warnings.filterwarnings("ignore", message=r"Converting a tensor to a Python")
         model.export(path, format=format, verbose=False)
     steps = [name for name, _ in preprocessing]
     if format == "tf_saved_model":

@@ -8,8 +8,9 @@
 backend that a seeded refit, a pickle and ``save``/``load_model`` give the
 same outputs, and saves each estimator with its outputs into FOLDER. ``load``
 loads the files the other backends saved there and compares their outputs.
-Both print one JSON report as the last line of stdout; ``save``'s says
-whether TensorFlow was imported.
+``errors`` reports what this backend refuses, and the message. Each prints
+one JSON report as the last line of stdout; ``save``'s says whether
+TensorFlow was imported.
 """
 
 import json
@@ -87,9 +88,37 @@ def load(folder, backend):
     return report
 
 
+def errors(folder, backend):
+    """The message of each thing this backend refuses: float64 without JAX's
+    64-bit mode, a SavedModel export on PyTorch (None where it works)."""
+    X, y = data()
+    attempts = {
+        "float64": lambda: (
+            small_instance(KerasClassifier)
+            .set_params(precision="float64", epochs=1)
+            .fit(X, y)
+        ),
+        "tf_saved_model": lambda: (
+            small_instance(KerasClassifier)
+            .set_params(epochs=1)
+            .fit(X, y)
+            .export(folder / f"{backend}-saved-model", format="tf_saved_model")
+        ),
+    }
+    report = {}
+    for name, attempt in attempts.items():
+        try:
+            attempt()
+        except ValueError as exc:
+            report[name] = str(exc)
+        else:
+            report[name] = None
+    return report
+
+
 if __name__ == "__main__":
     import keras
 
     action, folder = sys.argv[1], Path(sys.argv[2])
-    run = save if action == "save" else load
+    run = {"save": save, "load": load, "errors": errors}[action]
     print(json.dumps(run(folder, keras.backend.backend())))
