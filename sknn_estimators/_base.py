@@ -58,7 +58,7 @@ from sknn_estimators._keras_runtime import (
     InterruptFlag,
     bfloat16_supported,
     build_training_state,
-    float64_supported,
+    float64_unsupported,
     floatx_scope,
     import_keras,
     make_dataset,
@@ -1031,12 +1031,10 @@ class BaseWrapper(BaseEstimator):
                 stacklevel=4,
             )
             precision = "float32"
-        elif precision == "float64" and not float64_supported():
+        elif precision == "float64" and (reason := float64_unsupported()):
             raise ValueError(
-                "precision='float64' on Keras' JAX backend needs JAX's 64-bit "
-                "mode, which is off: set the environment variable "
-                "JAX_ENABLE_X64=1 before JAX is imported, or fit inside "
-                "`with jax.enable_x64(True):`. Or pass precision='float32'."
+                f"precision='float64' cannot be trained here: {reason}. Or pass "
+                "precision='float32'."
             )
         self.precision_ = precision
         with _scoped_build(keras, seed, precision):

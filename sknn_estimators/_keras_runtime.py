@@ -366,15 +366,31 @@ def bfloat16_supported():
     return bool(flags & {"avx512_bf16", "amx_bf16"})
 
 
-def float64_supported():
-    """Whether Keras' backend computes in float64: JAX only in its 64-bit
-    mode (``JAX_ENABLE_X64=1`` or ``jax.enable_x64``), else it truncates
-    float64 to float32."""
-    if import_keras().backend.backend() != "jax":
-        return True
-    import jax
+def float64_unsupported():
+    """Why Keras' backend cannot compute in float64, or None where it can.
 
-    return bool(jax.config.jax_enable_x64)
+    JAX computes float64 only in its 64-bit mode (``JAX_ENABLE_X64=1`` or
+    ``jax.enable_x64``). Keras' PyTorch backend promotes float64 to float32
+    in its operations (``keras.ops.matmul`` of two float64 arrays multiplies
+    in float32: Keras 3.15's dtype rules keep float64 for TensorFlow only).
+    """
+    backend = import_keras().backend.backend()
+    if backend == "jax":
+        import jax
+
+        if not jax.config.jax_enable_x64:
+            return (
+                "on Keras' JAX backend it needs JAX's 64-bit mode, which is off: "
+                "set the environment variable JAX_ENABLE_X64=1 before JAX is "
+                "imported, or fit inside `with jax.enable_x64(True):`"
+            )
+    if backend == "torch":
+        return (
+            "Keras' PyTorch backend computes float64 layers in float32 (its "
+            "dtype promotion keeps float64 for TensorFlow only); use the "
+            "TensorFlow or JAX backend for float64"
+        )
+    return None
 
 
 def accelerator_present():

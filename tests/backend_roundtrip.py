@@ -90,7 +90,8 @@ def load(folder, backend):
 
 def errors(folder, backend):
     """The message of each thing this backend refuses: float64 without JAX's
-    64-bit mode, a SavedModel export on PyTorch (None where it works)."""
+    64-bit mode and on PyTorch, a SavedModel export on PyTorch (None where it
+    works)."""
     X, y = data()
     attempts = {
         "float64": lambda: (

@@ -93,12 +93,15 @@ def test_files_load_on_every_other_backend(saved, backend):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_what_a_backend_cannot_do_is_a_clear_error(backend, tmp_path):
-    """float64 on JAX without its 64-bit mode, and a SavedModel export on
-    PyTorch, raise a ValueError that says what to do; elsewhere they work."""
+    """float64 on JAX without its 64-bit mode and on PyTorch, and a SavedModel
+    export on PyTorch, raise a ValueError that says what to do; elsewhere
+    they work."""
     installed(backend)
     report = run(backend, "errors", tmp_path)
     if backend == "jax":
         assert "JAX_ENABLE_X64=1" in report["float64"]
+    elif backend == "torch":
+        assert "use the TensorFlow or JAX backend" in report["float64"]
     else:
         assert report["float64"] is None
     if backend == "torch":
