@@ -35,7 +35,7 @@ import sys
 import threading
 import weakref
 
-from sknn_estimators._keras_runtime import serializing_without_tensorflow
+from sknn_estimators._keras_runtime import keras_serialization
 
 #: How many idle compiled models are kept, least recently used dropped first.
 MAX_IDLE_MODELS = 8
@@ -54,7 +54,7 @@ def structure_key(model, signature):
     if getattr(model, "run_eagerly", False) or not model.compiled:
         return None
     try:
-        with serializing_without_tensorflow():
+        with keras_serialization():
             config = model.get_config()
             compile_config = model.get_compile_config()
     except (NotImplementedError, TypeError, AttributeError):

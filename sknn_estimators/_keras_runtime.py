@@ -10,6 +10,7 @@ import re
 import sys
 import tempfile
 import threading
+import warnings
 
 import numpy as np
 
@@ -620,8 +621,10 @@ _serializing = 0
 
 
 @contextlib.contextmanager
-def serializing_without_tensorflow():
-    """A block in which Keras' serialization does not import TensorFlow.
+def keras_serialization():
+    """A block in which Keras' serialization neither imports TensorFlow nor
+    shows NumPy 2's warning about an ``__array__`` without a ``copy`` keyword
+    in Keras' own code (Keras' to fix, nothing a user can act on).
 
     Keras asks whether TensorFlow is available (which imports it, where it is
     installed, on every backend) only to recognise TensorFlow's objects
@@ -641,7 +644,13 @@ def serializing_without_tensorflow():
             _serializing += 1
             lazy._available = False
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore",
+                message=r"__array__ implementation doesn't accept a copy keyword",
+                category=DeprecationWarning,
+            )
+            yield
     finally:
         if scoped:
             with _SERIALIZING:
@@ -653,21 +662,8 @@ def serializing_without_tensorflow():
 def model_to_bytes(model):
     """The model in Keras' own ``.keras`` format (architecture, weights and
     optimizer state), as bytes."""
-    import warnings
-
     import_keras()
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        warnings.catch_warnings(),
-        serializing_without_tensorflow(),
-    ):
-        # NumPy 2 warns about an __array__ without a copy keyword inside
-        # Keras' saving code: Keras' to fix, nothing a user can act on.
-        warnings.filterwarnings(
-            "ignore",
-            message=r"__array__ implementation doesn't accept a copy keyword",
-            category=DeprecationWarning,
-        )
+    with tempfile.TemporaryDirectory() as folder, keras_serialization():
         path = os.path.join(folder, "model.keras")
         model.save(path)
         with open(path, "rb") as file:
@@ -738,9 +734,10 @@ def tensorflow_random_state(seed):
     tutorial); the estimators themselves need only ``random_state``, which
     touches no global generator. Python's and NumPy's states, and
     TensorFlow's global seed (unset by default) or PyTorch's generator, are
-    restored when the block ends, so unseeded code after it draws new values.
-    Keras' own global ``SeedGenerator`` starts again from the seed. Determinism
-    flags are never touched. On JAX and PyTorch, TensorFlow is not imported
+    restored when the block ends, so unseeded code after it draws new values;
+    so is Keras' own global ``SeedGenerator`` (``keras.random`` without a
+    seed), which starts from the seed inside. Determinism flags are never
+    touched. On JAX and PyTorch, TensorFlow is not imported
     (``keras.utils.set_random_seed`` would import it where it is installed).
 
     Parameters
@@ -761,22 +758,28 @@ def tensorflow_random_state(seed):
     """
     import random
 
+    from keras.src.backend.common import global_state
+    from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
+    from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
+
     keras = import_keras()
     python_state, numpy_state = random.getstate(), np.random.get_state()
+    keras_state = {
+        name: global_state.get_global_attribute(name)
+        for name in (GLOBAL_SEED_GENERATOR, GLOBAL_RANDOM_SEED)
+    }
     backend = keras.backend.backend()
+    restore = backend_state = None
     if backend == "tensorflow":
         import tensorflow as tf
         from tensorflow.python.eager import context  # no public getter of the seed
 
         restore, backend_state = tf.random.set_seed, context.global_seed()
         keras.utils.set_random_seed(seed)
-    else:
-        from keras.src.backend.common import global_state
-        from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
-
-        restore = backend_state = None
+    else:  # as keras.utils.set_random_seed, which would import TensorFlow
         random.seed(seed)
         np.random.seed(seed)
+        global_state.set_global_attribute(GLOBAL_RANDOM_SEED, seed)
         global_state.set_global_attribute(GLOBAL_SEED_GENERATOR, None)
         if backend == "torch":
             import torch
@@ -788,5 +791,7 @@ def tensorflow_random_state(seed):
     finally:
         random.setstate(python_state)
         np.random.set_state(numpy_state)
+        for name, value in keras_state.items():
+            global_state.set_global_attribute(name, value)
         if restore is not None:
             restore(backend_state)  # TensorFlow's None: unseeded again
