@@ -38,8 +38,11 @@ $(JAX_STAMP): $(BIN)/python pyproject.toml
 	touch $(JAX_STAMP)
 
 #: The tests that run again under Keras' JAX and PyTorch backends: scikit-learn's
-#: common checks and the engine's core (docs/backends.rst).
-BACKEND_TESTS = tests/test_common.py tests/test_engine.py tests/test_compiled_cache.py
+#: common checks, the engine's core, the compiled-model reuse, Ctrl-C and Dask
+#: (docs/user_guide/backends.rst).
+BACKEND_TESTS = tests/test_common.py tests/test_engine.py tests/test_compiled_cache.py \
+	tests/test_interrupt.py \
+	tests/test_core.py::test_incremental_and_parallel_post_fit_on_a_local_dask_cluster
 
 ## make test: create the venv, install the package with its dev, docs and jax extras,
 ## lint, run the tests (on TensorFlow; then the common checks and the engine's core on

@@ -66,6 +66,7 @@ from sknn_estimators._keras_runtime import (
     map_targets,
     model_from_bytes,
     model_to_bytes,
+    own_seeds_for_dropout,
     predict_in_batches,
     progress_callbacks,
     set_steps_per_execution,
@@ -1039,6 +1040,8 @@ class BaseWrapper(BaseEstimator):
         self.precision_ = precision
         with _scoped_build(keras, seed, precision):
             model = self._build_model(keras, seed)
+            if seed is not None and keras.backend.backend() == "torch":
+                own_seeds_for_dropout(model)
             self._check_model_outputs(model)
             self._default_grouping = False  # a model compiled by the user's code
             if not model.compiled:

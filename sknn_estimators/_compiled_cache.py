@@ -35,7 +35,7 @@ import sys
 import threading
 import weakref
 
-from sknn_estimators._keras_runtime import keras_serialization
+from sknn_estimators._keras_runtime import keras_serialization, seed_generators
 
 #: How many idle compiled models are kept, least recently used dropped first.
 MAX_IDLE_MODELS = 8
@@ -184,6 +184,8 @@ def copy_initial_state(source, target):
     ]
     for mine, theirs in pairs:
         mine.assign(theirs.value)
+    for mine, theirs in zip(*map(seed_generators, (target, source)), strict=True):
+        mine._initial_seed = theirs._initial_seed  # seeded dropout on PyTorch
     target.reset_metrics()
     target.stop_training = False
 

@@ -340,6 +340,32 @@ def set_steps_per_execution(model, batches_per_epoch, epochs, *, ours):
     model.steps_per_execution = divisor if 2 * divisor >= wanted else wanted
 
 
+def seed_generators(model):
+    """The ``SeedGenerator`` of every layer of ``model`` (dropout, noise,
+    augmentation), nested models' too, in a fixed order."""
+    return [
+        generator
+        for layer in model._flatten_layers(include_self=True, recursive=True)
+        for generator in layer._seed_generators
+    ]
+
+
+def own_seeds_for_dropout(model):
+    """Make ``model``'s dropout on PyTorch draw from its seed generators.
+
+    Keras' PyTorch dropout takes PyTorch's global generator, unseeded, when
+    the layer was made without an explicit seed, although Keras drew a seed
+    for the layer's generator (from Python's ``random``, which a seeded build
+    seeds). Declaring that drawn seed the generator's own makes dropout draw
+    from the generator, as on the other backends: seeded fits repeat, and no
+    global generator is touched.
+    """
+    for generator in seed_generators(model):
+        if generator._initial_seed is None:
+            state = np.asarray(generator.state.numpy())
+            generator._initial_seed = int(state[0])
+
+
 @contextlib.contextmanager
 def floatx_scope(keras, floatx):
     """Keras' default float type set to ``floatx`` inside the block only (None:
