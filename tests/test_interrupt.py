@@ -8,16 +8,25 @@ import time
 
 import pytest
 
+#: Epochs the fit completes before the test sends SIGINT.
+EPOCHS_BEFORE = 3
+
 SCRIPT = textwrap.dedent(
     """
     import pickle, sys, warnings
+    import keras
     from sklearn.datasets import load_digits
     from sknn_estimators import FashionCNNClassifier
 
+    class EpochPrinter(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            print("EPOCH", epoch + 1, flush=True)
+
     X, y = load_digits(return_X_y=True)
     clf = FashionCNNClassifier(conv_filters=(8,), dense_units=(32,), epochs=100_000,
-                               n_iter_no_change=100_000, random_state=0)
-    # TensorFlow's import and start-up happen here, before the signal's clock.
+                               n_iter_no_change=100_000, random_state=0,
+                               callbacks=[EpochPrinter()])
+    # The backend's import and start-up happen here, before the signal.
     FashionCNNClassifier(conv_filters=(2,), dense_units=(2,), epochs=1).fit(X, y)
     print("FITTING", flush=True)
     with warnings.catch_warnings(record=True) as caught:
@@ -43,16 +52,21 @@ def test_sigint_during_fit_keeps_the_weights_learned_so_far():
     ) as proc:
         try:
             assert proc.stdout.readline().strip() == "FITTING"
-            time.sleep(6)  # TensorFlow start-up and tracing, then some epochs
+            # Some epochs first, however long the backend takes to compile.
+            for line in proc.stdout:  # ends early if the script fails
+                if line.strip() == f"EPOCH {EPOCHS_BEFORE}":
+                    break
+            time.sleep(0.5)  # into the next epoch
             proc.send_signal(signal.SIGINT)
             out, err = proc.communicate(timeout=120)
         finally:
             proc.kill()
     assert proc.returncode == 0, err
     lines = dict(line.split(" ", 1) for line in out.splitlines())
+    lines.pop("EPOCH", None)
     assert "interrupted (Ctrl-C)" in lines["WARNING"]
     assert "keeps the weights learned so far" in lines["WARNING"]
     n_iter, n_losses = map(int, lines["N_ITER"].split())
-    assert 1 <= n_iter < 100_000 and n_losses == n_iter
+    assert EPOCHS_BEFORE <= n_iter < 100_000 and n_losses == n_iter
     assert float(lines["SCORE"]) > 0.5  # it learned something and predicts
     assert lines["PICKLED"] == "True"
