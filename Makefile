@@ -45,14 +45,21 @@ BACKEND_TESTS = tests/test_common.py tests/test_engine.py tests/test_compiled_ca
 	tests/test_core.py::test_incremental_and_parallel_post_fit_on_a_local_dask_cluster
 
 ## make test: create the venv, install the package with its dev, docs and jax extras,
-## lint, run the tests (on TensorFlow; then the common checks and the engine's core on
-## JAX), then build the documentation (warnings are errors)
+## lint, run the tests (on TensorFlow, with tests/test_backends.py on every installed
+## backend; then scikit-learn's common checks on JAX), then build the documentation
+## (warnings are errors)
 test: $(STAMP) $(DOCS_STAMP) $(JAX_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
-	KERAS_BACKEND=jax $(BIN)/python -m pytest -p no:cacheprovider $(BACKEND_TESTS)
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -p no:cacheprovider tests/test_common.py
 	$(SPHINXBUILD)
+
+.PHONY: test-jax
+## make test-jax: the backend tests (common checks, engine, compiled-model reuse,
+## Ctrl-C, Dask) under Keras' JAX backend; make test runs its common checks
+test-jax: $(STAMP) $(JAX_STAMP)
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -p no:cacheprovider $(BACKEND_TESTS)
 
 #: PyTorch for make test-torch: the CPU build that lies on this workplace's disk
 #: (a plain "torch" takes a CUDA build of several GB from PyPI).
@@ -64,7 +71,7 @@ $(TORCH_STAMP): $(BIN)/python pyproject.toml
 
 .PHONY: test-torch
 ## make test-torch: the same backend tests under Keras' PyTorch backend (installs
-## the torch extra: $(TORCH_REQUIREMENT)); make test runs JAX's
+## the torch extra: $(TORCH_REQUIREMENT))
 test-torch: $(STAMP) $(TORCH_STAMP)
 	KERAS_BACKEND=torch $(BIN)/python -m pytest -p no:cacheprovider $(BACKEND_TESTS)
 

@@ -8,9 +8,9 @@
 backend that a seeded refit, a pickle and ``save``/``load_model`` give the
 same outputs, and saves each estimator with its outputs into FOLDER. ``load``
 loads the files the other backends saved there and compares their outputs.
-``errors`` reports what this backend refuses, and the message. Each prints
-one JSON report as the last line of stdout; ``save``'s says whether
-TensorFlow was imported.
+``save`` also reports what this backend refuses, and the message. Each
+prints one JSON report as the last line of stdout; ``save``'s says whether
+TensorFlow was imported before that (a SavedModel export imports it).
 """
 
 import json
@@ -69,6 +69,7 @@ def save(folder, backend):
             "save_load": np.array_equal(outputs(load_model(path), X), expected),
         }
     report["tensorflow_imported"] = "tensorflow" in sys.modules
+    report["errors"] = errors(folder, backend)  # a SavedModel imports TensorFlow
     return report
 
 
@@ -121,5 +122,5 @@ if __name__ == "__main__":
     import keras
 
     action, folder = sys.argv[1], Path(sys.argv[2])
-    run = {"save": save, "load": load, "errors": errors}[action]
+    run = {"save": save, "load": load}[action]
     print(json.dumps(run(folder, keras.backend.backend())))
