@@ -521,6 +521,10 @@ class BaseWrapper(BaseEstimator):
                 map_targets(lambda a: _head(a, self._input_dtype), X),
                 map_targets(lambda a: a[:2], y_encoded),
             )
+        if keras.backend.backend() == "torch":
+            # Keras' only value there; a model loaded or unpickled keeps the
+            # grouping it was compiled with, on whatever backend that was.
+            self.model_.steps_per_execution = 1
         if incremental and continuing:
             # A new shuffle order for each call, still fixed by random_state.
             shuffle_seed = (shuffle_seed + self.current_epoch) % _MAX_SEED

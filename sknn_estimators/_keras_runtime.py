@@ -322,9 +322,6 @@ def set_steps_per_execution(model, batches_per_epoch, epochs, *, ours):
     (never below 1; never raised), and further to a divisor of the epoch
     where one is at least half as large.
     """
-    if import_keras().backend.backend() == "torch":
-        model.steps_per_execution = 1  # Keras' only value on PyTorch
-        return
     if (
         ours
         and batches_per_epoch <= WHOLE_EPOCH_BATCHES

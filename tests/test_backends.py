@@ -6,7 +6,7 @@ under PyTorch). These tests start one subprocess per installed backend
 (``tests/backend_roundtrip.py``): every public Keras estimator fits, refits
 identically from its seed, pickles and saves on each backend, JAX and
 PyTorch never import TensorFlow, and every file loads on every other backend
-with the same outputs to float32 rounding.
+with the same outputs to float32 rounding, and trains on there.
 """
 
 import importlib.util
