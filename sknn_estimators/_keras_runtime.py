@@ -685,13 +685,15 @@ def keras_serialization():
 def model_to_bytes(model):
     """The model in Keras' own ``.keras`` format (architecture, weights and
     optimizer state), as bytes."""
-    import_keras()
+    keras = import_keras()
     with tempfile.TemporaryDirectory() as folder, keras_serialization():
         path = os.path.join(folder, "model.keras")
         model.save(path)
         with open(path, "rb") as file:
             data = file.read()
-    return _with_public_optimizer(data)
+    if keras.backend.backend() == "torch":  # the others save public names
+        data = _with_public_optimizer(data)
+    return data
 
 
 #: The module under which Keras' PyTorch backend saves its optimizers
