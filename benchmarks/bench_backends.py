@@ -26,7 +26,7 @@ from benchmarks.common import (
     Benchmark,
     breast_cancer,
     images_per_s,
-    small_network,
+    small_wrapper_params,
     split,
 )
 
@@ -56,15 +56,7 @@ def cnn_images_per_s():
 def small_classifier():
     from sknn_estimators.wrappers import KerasClassifier
 
-    return KerasClassifier(
-        model=lambda meta: small_network(meta["n_features_in_"], compile=False),
-        loss="binary_crossentropy",
-        optimizer="adam",
-        epochs=SMALL_FIT["epochs"],
-        batch_size=SMALL_FIT["batch"],
-        verbose=0,
-        random_state=SMALL_FIT["seed"],
-    )
+    return KerasClassifier(random_state=SMALL_FIT["seed"], **small_wrapper_params())
 
 
 def small_fit_s():

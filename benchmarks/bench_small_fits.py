@@ -16,6 +16,7 @@ from benchmarks.common import (
     import_keras,
     notebook_cnn,
     small_network,
+    small_wrapper_params,
 )
 
 EPOCHS, BATCH, HIDDEN, SEED = (
@@ -69,18 +70,7 @@ def make(contender, learning_rate=1e-3):
             fit_kwargs={"epochs": EPOCHS, "batch_size": BATCH, "verbose": 0},
         )
 
-    def model(meta):
-        return small_network(meta["n_features_in_"], compile=False)
-
-    params = dict(
-        model=model,
-        loss="binary_crossentropy",
-        optimizer="adam",
-        optimizer__learning_rate=learning_rate,
-        epochs=EPOCHS,
-        batch_size=BATCH,
-        verbose=0,
-    )
+    params = small_wrapper_params(learning_rate)
     if contender == "ours":
         from sknn_estimators.wrappers import KerasClassifier
 

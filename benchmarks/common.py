@@ -210,6 +210,24 @@ def small_network(n_features, n_outputs=1, learning_rate=1e-3, compile=True):
     return model
 
 
+def small_wrapper_params(learning_rate=1e-3):
+    """The small network's parameters for ours and for scikeras (the same
+    scikeras API): the network, its loss and Adam at ``learning_rate``."""
+
+    def model(meta):
+        return small_network(meta["n_features_in_"], compile=False)
+
+    return dict(
+        model=model,
+        loss="binary_crossentropy",
+        optimizer="adam",
+        optimizer__learning_rate=learning_rate,
+        epochs=SMALL_FIT["epochs"],
+        batch_size=SMALL_FIT["batch"],
+        verbose=0,
+    )
+
+
 def notebook_cnn(
     n_features, n_classes, *, flat=False, filters=(32, 64, 128), units=128
 ):
