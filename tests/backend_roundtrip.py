@@ -24,16 +24,12 @@ from sklearn.base import clone
 from sklearn.datasets import load_digits
 
 from sknn_estimators import load_model
-from sknn_estimators.wrappers import BaseWrapper, KerasClassifier, KerasTransformer
-from tests.estimators import public_estimators, small_instance
+from sknn_estimators.wrappers import KerasClassifier, KerasTransformer
+from tests.estimators import keras_estimators, small_instance
 
 #: Fewer epochs than the common checks' settings: this compares outputs, it
 #: does not need a good model.
 EPOCHS = 2
-
-
-def keras_estimators():
-    return [cls for cls in public_estimators() if issubclass(cls, BaseWrapper)]
 
 
 def outputs(estimator, X):

@@ -108,6 +108,12 @@ def public_estimators():
     return [found[name] for name in sorted(found)]
 
 
+def keras_estimators():
+    """The public estimators that run a Keras network (the wrappers and their
+    subclasses), not the MLP presets (scikit-learn's MLPClassifier)."""
+    return [cls for cls in public_estimators() if issubclass(cls, BaseWrapper)]
+
+
 def _is_preset_network(cls):
     """A wrapper subclass that supplies its own network (the CNNs)."""
     return issubclass(cls, BaseWrapper) and hasattr(cls, "_keras_build_fn")

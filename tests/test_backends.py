@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.backend_roundtrip import keras_estimators
+from tests.estimators import keras_estimators
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}

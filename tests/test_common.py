@@ -22,10 +22,10 @@ PyTorch backend computes float64 layers in float32, so there it is skipped
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sknn_estimators.wrappers import BaseWrapper
 from tests.estimators import (
     exact_weight_config,
     float64_enabled,
+    keras_estimators,
     public_estimators,
     small_instance,
 )
@@ -45,12 +45,9 @@ def checked_estimators():
     them, and the TensorFlow session checks them)."""
     import keras
 
-    on_tensorflow = keras.backend.backend() == "tensorflow"
-    return [
-        cls
-        for cls in public_estimators()
-        if on_tensorflow or issubclass(cls, BaseWrapper)
-    ]
+    if keras.backend.backend() == "tensorflow":
+        return public_estimators()
+    return keras_estimators()
 
 
 @parametrize_with_checks(
