@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -30,28 +31,42 @@ TOLERANCE = 1e-5
 pytestmark = pytest.mark.slow
 
 
-def run(backend, action, folder):
-    env = {**os.environ, "KERAS_BACKEND": backend}
-    env["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [str(ROOT), env.get("PYTHONPATH")])
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.backend_roundtrip", action, str(folder)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def run_side_by_side(action, folder):
+    """``tests.backend_roundtrip action folder`` under each installed backend,
+    the processes side by side; each one's report."""
+    processes = {}
+    for backend in INSTALLED:
+        env = {**os.environ, "KERAS_BACKEND": backend}
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(ROOT), env.get("PYTHONPATH")])
+        )
+        # Files, not pipes: a process never waits for its output to be read.
+        out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+        command = [sys.executable, "-m", "tests.backend_roundtrip", action, str(folder)]
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err)
+        processes[backend] = process, out, err
+    reports = {}
+    for backend, (process, out, err) in processes.items():
+        with out, err:
+            process.wait(timeout=900)
+            out.seek(0)
+            err.seek(0)
+            assert process.returncode == 0, f"on {backend}: {err.read()[-3000:]}"
+            reports[backend] = json.loads(out.read().strip().splitlines()[-1])
+    return reports
 
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     """Each installed backend's report, its files saved in one folder."""
     folder = tmp_path_factory.mktemp("backends")
-    return folder, {backend: run(backend, "save", folder) for backend in INSTALLED}
+    return folder, run_side_by_side("save", folder)
+
+
+@pytest.fixture(scope="module")
+def loaded(saved):
+    """Each installed backend's report on loading the other backends' files."""
+    return run_side_by_side("load", saved[0])
 
 
 def installed(backend):
@@ -76,10 +91,9 @@ def test_estimators_refit_pickle_and_save_on_each_backend(saved, backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_files_load_on_every_other_backend(saved, backend):
+def test_files_load_on_every_other_backend(loaded, backend):
     installed(backend)
-    folder = saved[0]
-    report = run(backend, "load", folder)
+    report = loaded[backend]
     others = [b for b in INSTALLED if b != backend]
     expected = {f"{b}-{cls.__name__}" for b in others for cls in keras_estimators()}
     assert set(report) == expected

@@ -15,7 +15,8 @@ one batch holding every sample, in float64 and without shuffling
 (``tests.estimators.KERAS_EXACT_WEIGHT_PARAMS``), where the equivalence holds
 mathematically; the user guide documents it. On Keras' JAX backend, float64
 needs JAX's 64-bit mode, so that check runs inside ``jax.enable_x64``; Keras'
-PyTorch backend computes float64 layers in float32, so there it is skipped
+PyTorch backend computes float64 layers in float32 (keras-team/keras#23704,
+open), so there it is skipped
 (``tests.estimators.float64_enabled``).
 """
 

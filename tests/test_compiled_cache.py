@@ -199,7 +199,7 @@ def test_a_seeded_fit_after_many_fits_is_the_fresh_process_fit(data):
         text=True,
         check=True,
     )
-    for seed in range(30):  # other seeds, learning rates and a refit each
+    for seed in range(10):  # other seeds, learning rates and a refit each
         estimator = make(seed=seed, optimizer__learning_rate=0.001 * (1 + seed))
         estimator.fit(X, y).fit(X, y)
         del estimator
