@@ -7,6 +7,7 @@ import, and the MLP presets and data loaders do not need it.
 import contextlib
 import os
 import re
+import signal
 import sys
 import tempfile
 import threading
@@ -453,16 +454,11 @@ class InterruptFlag:
         self._previous = None
 
     def __enter__(self):
-        import signal
-        import threading
-
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handle)
         return self
 
     def __exit__(self, *exc_info):
-        import signal
-
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
             self._previous = None
