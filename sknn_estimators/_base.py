@@ -91,9 +91,8 @@ _BATCH_SIZES = [
     Options(Integral, {-1}),
     None,
 ]
-#: Seeded builds draw Keras' default seeds from Python's ``random`` module;
-#: this lock makes each seeded build one step, so that builds in several
-#: threads never draw from each other's sequence.
+#: Makes each seeded build (:func:`_scoped_build`) one step, so that builds in
+#: several threads never draw from each other's sequence of seeds.
 _BUILD_LOCK = threading.RLock()
 
 

@@ -315,8 +315,7 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         return (self.n_classes_,), "one softmax unit per class"
 
     def _preset_loss(self, keras, precision):
-        """The loss a preset network trains with: the cross-entropy of class
-        indices (in float64 an instance computing in float64)."""
+        """The loss a preset network trains with (float64: an instance in it)."""
         if precision != "float64":
             return "sparse_categorical_crossentropy"
         return keras.losses.SparseCategoricalCrossentropy(dtype="float64")
@@ -475,8 +474,7 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
         return (self.n_outputs_,), "one unit per column of y"
 
     def _preset_loss(self, keras, precision):
-        """The loss a preset network trains with: the mean squared error (in
-        float64 an instance computing in float64)."""
+        """The loss a preset network trains with (float64: an instance in it)."""
         if precision != "float64":
             return "mean_squared_error"
         return keras.losses.MeanSquaredError(dtype="float64")
