@@ -91,9 +91,8 @@ _BATCH_SIZES = [
     Options(Integral, {-1}),
     None,
 ]
-#: Seeded builds draw Keras' default seeds from Python's ``random`` module;
-#: this lock makes each seeded build one step, so that builds in several
-#: threads never draw from each other's sequence.
+#: Makes each seeded build (:func:`_scoped_build`) one step, so that builds in
+#: several threads never draw from each other's sequence of seeds.
 _BUILD_LOCK = threading.RLock()
 
 
@@ -689,12 +688,8 @@ class BaseWrapper(BaseEstimator):
         return X, y, weights, (X_val, y_val)
 
     def _training_options(self, keras, n_samples, *, incremental, fit_params):
-        """How ``_fit`` trains, as a dict: ``epochs``, ``batch_size``,
-        ``validation_fraction`` (None for no held-out split),
-        ``validation_batch_size``, ``callbacks`` (the list given to
-        ``Model.fit``), ``shuffle``, ``verbose``, ``initial_epoch`` (None: the
-        engine's) and ``keras_fit`` (other arguments for ``Model.fit``).
-        ``fit_params`` are the extra arguments of ``fit``; they override the
+        """How ``_fit`` trains, as the dict below (a preset's has its first five
+        keys). ``fit_params``, the extra arguments of ``fit``, override the
         routed ``fit__`` parameters, which override the plain ones."""
         destination = "partial_fit" if incremental else "fit"
         routed = {**self._routed("fit"), **self._routed(destination)}
@@ -1193,20 +1188,19 @@ class BaseWrapper(BaseEstimator):
         if n_expected != 1:
             return
         width = outputs[0].shape[-1] if len(outputs[0].shape) > 1 else 1
-        allowed = self._output_widths()
-        if allowed is not None and width not in allowed:
+        required = self._output_widths()
+        if required is not None and width not in required[0]:
+            widths, hint = required
             raise ValueError(
                 f"`model` returned a model whose output has {_plain(width)} units, "
                 f"but y ({self.target_type_}) needs "
-                f"{' or '.join(str(w) for w in allowed)}: {self._output_hint()}."
+                f"{' or '.join(str(w) for w in widths)}: {hint}."
             )
 
     def _output_widths(self):
-        """The output widths the targets allow, or None for any."""
+        """``(widths, hint)``: the output widths the targets allow and the
+        layer that gives them, or None for any width."""
         return None
-
-    def _output_hint(self):
-        return ""
 
     # -------------------------------------------------------------- prediction
     def _raw_predict(self, X, **kwargs):
@@ -1289,9 +1283,6 @@ class BaseWrapper(BaseEstimator):
         score : float
             The score.
         """
-        return self._scorer_score(X, y, sample_weight)
-
-    def _scorer_score(self, X, y, sample_weight):
         y_pred = self.predict(X)
         kwargs = self._routed("score")
         if sample_weight is not None:

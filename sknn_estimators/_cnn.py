@@ -1,13 +1,9 @@
 """The convolutional networks: FashionCNNClassifier and CNNRegressor.
 
-Each is a subclass of its task's wrapper
-(:class:`~sknn_estimators.wrappers.KerasClassifier`,
-:class:`~sknn_estimators.wrappers.KerasRegressor`) that supplies its network
-(``_keras_build_fn``) and its own parameters: the architecture, the image
-layout of ``X`` and, through
+Each is its task's wrapper with its own network (``_keras_build_fn``) and
+parameters: the architecture, the image layout of ``X`` and, through
 :class:`~sknn_estimators._training.MLPTrainingMixin`, MLPClassifier-style
-training options. Training, prediction and persistence are the engine's
-(:class:`~sknn_estimators._base.BaseWrapper`).
+training options (see FashionCNNClassifier's Notes).
 """
 
 import math

@@ -62,11 +62,8 @@ def set_config(onnxruntime_predict=None, reuse_compiled=None):
     >>> get_config()["onnxruntime_predict"]
     False
     """
-    changes = {
-        "onnxruntime_predict": onnxruntime_predict,
-        "reuse_compiled": reuse_compiled,
-    }
-    changes = {name: value for name, value in changes.items() if value is not None}
+    given = dict(onnxruntime_predict=onnxruntime_predict, reuse_compiled=reuse_compiled)
+    changes = {name: value for name, value in given.items() if value is not None}
     for name, value in changes.items():
         if not isinstance(value, bool):
             raise TypeError(f"{name} must be True or False; got {value!r}.")

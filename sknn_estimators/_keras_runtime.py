@@ -7,6 +7,7 @@ import, and the MLP presets and data loaders do not need it.
 import contextlib
 import os
 import re
+import signal
 import sys
 import tempfile
 import threading
@@ -103,19 +104,15 @@ def _import_keras_quietly():
     """``import keras`` without TensorFlow's start-up notices (Keras imports
     TensorFlow when that is its backend).
 
-    TensorFlow 2.21 prints, on every import, absl's "All log messages before
-    absl::InitializeLog() is called are written to STDERR", the oneDNN notice
-    and "Could not find cuda drivers", once for ``libtensorflow_framework``
-    and once more for the profiler plugin, which carries its own copy of absl.
-    They are absl ``LOG(INFO)`` lines from the libraries' static
-    initialisation; ``TF_CPP_MIN_LOG_LEVEL``, ``TF_CPP_MAX_VLOG_LEVEL``,
-    ``TF_CPP_VMODULE``, ``GLOG_minloglevel`` and ``TF_ENABLE_ONEDNN_OPTS=1``
-    leave them in place, and the libraries read no absl setting from the
-    environment. So only while Keras' own import runs (no user code),
-    file descriptor 2 goes to a temporary file; afterwards every captured
-    line except those notices is written back to it, so warnings and errors
-    from the import still show. Nothing happens when Keras is already
-    imported, or when stderr has no file descriptor.
+    TensorFlow 2.21 logs them (:data:`_STARTUP_NOTICES`) on every import, once
+    for ``libtensorflow_framework`` and once more for the profiler plugin,
+    which carries its own copy of absl; ``TF_CPP_MIN_LOG_LEVEL``,
+    ``TF_CPP_MAX_VLOG_LEVEL``, ``TF_CPP_VMODULE``, ``GLOG_minloglevel`` and
+    ``TF_ENABLE_ONEDNN_OPTS=1`` leave them in place. So only while Keras' own
+    import runs (no user code), file descriptor 2 goes to a temporary file;
+    afterwards every captured line except those notices is written back to
+    it, so warnings and errors from the import still show. Nothing happens
+    when Keras is already imported, or when stderr has no file descriptor.
     """
     if "keras" in sys.modules:
         return
@@ -453,16 +450,11 @@ class InterruptFlag:
         self._previous = None
 
     def __enter__(self):
-        import signal
-        import threading
-
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handle)
         return self
 
     def __exit__(self, *exc_info):
-        import signal
-
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
             self._previous = None

@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
 from sknn_estimators._base import BaseWrapper
 from sknn_estimators._keras_runtime import (
@@ -172,8 +171,7 @@ run_eagerly, epochs, precision, **kwargs
         X_new : ndarray of shape (n_samples, n_features_out)
             The outputs, flattened to one row per sample.
         """
-        check_is_fitted(self)
-        X = self._validate_input(X)
+        X = self._validate_input(X)  # checks that it is fitted
         output = predict_in_batches(self._features_function, X, dtype=self._input_dtype)
         output = np.asarray(output, dtype=np.float64)
         return output.reshape(output.shape[0], -1)

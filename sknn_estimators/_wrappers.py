@@ -303,27 +303,19 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         score : float
             The score.
         """
-        return self._scorer_score(X, y, sample_weight)
+        return BaseWrapper.score(self, X, y, sample_weight)
 
     def _output_widths(self):
         if self.n_classes_ == 1:
-            return (1,)
+            return (1,), "one sigmoid unit for y of a single class"
         if self.target_type_ == "binary":
-            return (1, 2)
-        return (self.n_classes_,)
-
-    def _output_hint(self):
-        if self.n_classes_ == 1:
-            return "one sigmoid unit for y of a single class"
-        if self.target_type_ == "binary":
-            return "one sigmoid unit or two softmax units"
+            return (1, 2), "one sigmoid unit or two softmax units"
         if self.target_type_ == "multilabel-indicator":
-            return "one sigmoid unit per label"
-        return "one softmax unit per class"
+            return (self.n_classes_,), "one sigmoid unit per label"
+        return (self.n_classes_,), "one softmax unit per class"
 
     def _preset_loss(self, keras, precision):
-        """The loss a preset network trains with: the cross-entropy of class
-        indices (in float64 an instance computing in float64)."""
+        """The loss a preset network trains with (float64: an instance in it)."""
         if precision != "float64":
             return "sparse_categorical_crossentropy"
         return keras.losses.SparseCategoricalCrossentropy(dtype="float64")
@@ -476,17 +468,13 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
     def score(self, X, y, sample_weight=None):
         """``scorer(y, predict(X))``: R² unless ``scorer`` is overridden;
         the parameters are those of :meth:`KerasClassifier.score`."""
-        return self._scorer_score(X, y, sample_weight)
+        return BaseWrapper.score(self, X, y, sample_weight)
 
     def _output_widths(self):
-        return (self.n_outputs_,)
-
-    def _output_hint(self):
-        return "one unit per column of y"
+        return (self.n_outputs_,), "one unit per column of y"
 
     def _preset_loss(self, keras, precision):
-        """The loss a preset network trains with: the mean squared error (in
-        float64 an instance computing in float64)."""
+        """The loss a preset network trains with (float64: an instance in it)."""
         if precision != "float64":
             return "mean_squared_error"
         return keras.losses.MeanSquaredError(dtype="float64")
