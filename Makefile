@@ -37,6 +37,11 @@ $(JAX_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[jax]"
 	touch $(JAX_STAMP)
 
+#: pytest-xdist: one worker per core (TensorFlow's small ops leave cores idle);
+#: a test file's shared module fixture stays in one worker (--dist loadgroup).
+#: PARALLEL= runs the tests in one process.
+PARALLEL ?= -n auto --dist loadgroup
+
 #: The tests that run again under Keras' JAX and PyTorch backends: scikit-learn's
 #: common checks, the engine's core, the compiled-model reuse, Ctrl-C and Dask
 #: (docs/user_guide/backends.rst).
@@ -51,15 +56,15 @@ BACKEND_TESTS = tests/test_common.py tests/test_engine.py tests/test_compiled_ca
 test: $(STAMP) $(DOCS_STAMP) $(JAX_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
-	KERAS_BACKEND=jax $(BIN)/python -m pytest -p no:cacheprovider tests/test_common.py
+	$(BIN)/python -m pytest $(PARALLEL)
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -p no:cacheprovider $(PARALLEL) tests/test_common.py
 	$(SPHINXBUILD)
 
 .PHONY: test-jax
 ## make test-jax: the backend tests (common checks, engine, compiled-model reuse,
 ## Ctrl-C, Dask) under Keras' JAX backend; make test runs its common checks
 test-jax: $(STAMP) $(JAX_STAMP)
-	KERAS_BACKEND=jax $(BIN)/python -m pytest -p no:cacheprovider $(BACKEND_TESTS)
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -p no:cacheprovider $(PARALLEL) $(BACKEND_TESTS)
 
 #: PyTorch for make test-torch: the CPU build that lies on this workplace's disk
 #: (a plain "torch" takes a CUDA build of several GB from PyPI).
@@ -73,7 +78,7 @@ $(TORCH_STAMP): $(BIN)/python pyproject.toml
 ## make test-torch: the same backend tests under Keras' PyTorch backend (installs
 ## the torch extra: $(TORCH_REQUIREMENT))
 test-torch: $(STAMP) $(TORCH_STAMP)
-	KERAS_BACKEND=torch $(BIN)/python -m pytest -p no:cacheprovider $(BACKEND_TESTS)
+	KERAS_BACKEND=torch $(BIN)/python -m pytest -p no:cacheprovider $(PARALLEL) $(BACKEND_TESTS)
 
 $(BASE_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .

@@ -1412,11 +1412,14 @@ class BaseWrapper(BaseEstimator):
         return tags
 
 
+@functools.cache  # get_params reads it at each predict and clone
 def _init_parameters(cls):
     """The parameters of each ``__init__`` that ``cls`` or a base defines."""
-    for klass in cls.__mro__[:-1]:  # not object's
-        if "__init__" in vars(klass):
-            yield inspect.signature(vars(klass)["__init__"]).parameters.values()
+    return tuple(
+        tuple(inspect.signature(vars(klass)["__init__"]).parameters.values())
+        for klass in cls.__mro__[:-1]  # not object's
+        if "__init__" in vars(klass)
+    )
 
 
 def _graph_tensors(model, kind):

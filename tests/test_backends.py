@@ -28,7 +28,9 @@ INSTALLED = [b for b, module in BACKENDS.items() if importlib.util.find_spec(mod
 #: float32 rounding (about 1e-7 here).
 TOLERANCE = 1e-5
 
-pytestmark = pytest.mark.slow
+#: One worker of pytest-xdist runs them all: the subprocesses' reports are one
+#: module fixture.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("backends")]
 
 
 def run_side_by_side(action, folder):
