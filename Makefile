@@ -44,20 +44,20 @@ PARALLEL ?= -n auto --dist loadgroup
 
 #: The tests that run again under Keras' JAX and PyTorch backends: scikit-learn's
 #: common checks, the engine's core, the compiled-model reuse, Ctrl-C and Dask
-#: (docs/user_guide/backends.rst).
-BACKEND_TESTS = tests/test_common.py tests/test_engine.py tests/test_compiled_cache.py \
-	tests/test_interrupt.py \
+#: (docs/user_guide/backends.rst). make test runs the first two under JAX.
+JAX_CI_TESTS = tests/test_common.py tests/test_engine.py
+BACKEND_TESTS = $(JAX_CI_TESTS) tests/test_compiled_cache.py tests/test_interrupt.py \
 	tests/test_core.py::test_incremental_and_parallel_post_fit_on_a_local_dask_cluster
 
 ## make test: create the venv, install the package with its dev, docs and jax extras,
 ## lint, run the tests (on TensorFlow, with tests/test_backends.py on every installed
-## backend; then scikit-learn's common checks on JAX), then build the documentation
-## (warnings are errors)
+## backend; then scikit-learn's common checks and the engine's tests on JAX), then
+## build the documentation (warnings are errors)
 test: $(STAMP) $(DOCS_STAMP) $(JAX_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PARALLEL)
-	KERAS_BACKEND=jax $(BIN)/python -m pytest -p no:cacheprovider $(PARALLEL) tests/test_common.py
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -p no:cacheprovider $(PARALLEL) $(JAX_CI_TESTS)
 	$(SPHINXBUILD)
 
 .PHONY: test-jax
