@@ -62,7 +62,7 @@ test: $(STAMP) $(DOCS_STAMP) $(JAX_STAMP)
 
 .PHONY: test-jax
 ## make test-jax: the backend tests (common checks, engine, compiled-model reuse,
-## Ctrl-C, Dask) under Keras' JAX backend; make test runs its common checks
+## Ctrl-C, Dask) under Keras' JAX backend; make test runs the first two
 test-jax: $(STAMP) $(JAX_STAMP)
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -p no:cacheprovider $(PARALLEL) $(BACKEND_TESTS)
 
