@@ -1189,8 +1189,10 @@ class BaseWrapper(BaseEstimator):
             return
         width = outputs[0].shape[-1] if len(outputs[0].shape) > 1 else 1
         required = self._output_widths()
-        if required is not None and width not in required[0]:
-            widths, hint = required
+        if required is None:
+            return  # any width
+        widths, hint = required
+        if width not in widths:
             raise ValueError(
                 f"`model` returned a model whose output has {_plain(width)} units, "
                 f"but y ({self.target_type_}) needs "
